@@ -1,0 +1,18 @@
+"""Parametrizes the benchmarks from bench/sweeps.py by the chosen --profile, with readable ids."""
+from __future__ import annotations
+
+import pytest
+
+from sweeps import inference_cases, train_cases
+
+CASES = {"inference": inference_cases, "train": train_cases}
+DTYPE_NAMES = {"fp32": "fp32", "bf16": "bf16"}
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    marker = metafunc.definition.get_closest_marker("sweep")
+    if marker is None or "case" not in metafunc.fixturenames:
+        return
+    options = metafunc.config.getoption
+    cases = CASES[marker.args[0]](options("--profile"))
+    metafunc.parametrize("case", cases, ids=[case.case_id(options("--device"), options("--dtype")) for case in cases])

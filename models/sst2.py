@@ -1,0 +1,99 @@
+"""SST-2 sentences as bag-of-words count vectors over the top-k training words, as the lab did."""
+from __future__ import annotations
+
+import os
+import random
+from collections import Counter
+from pathlib import Path
+
+import torch
+
+from models.data import SYNTHETIC_SEED, BagOfWordsSplit, DataError, TaskData, resolve_data_dir
+
+SYNTHETIC_ROWS = (8000, 872)  # train / dev sentences; dev matches GLUE's dev size
+
+
+def featurize(sentences: list[str], labels: list[int], words: dict[str, int]) -> BagOfWordsSplit:
+    """Vocabulary ids of each sentence's known words; unknown words are dropped, as in the lab."""
+    offsets, token_ids = [0], []
+    for sentence in sentences:
+        token_ids.extend(index for word in sentence.split() if (index := words.get(word)) is not None)
+        offsets.append(len(token_ids))
+    return BagOfWordsSplit(torch.tensor(offsets), torch.tensor(token_ids, dtype=torch.long),
+                           torch.tensor(labels, dtype=torch.float32), len(words))
+
+
+def top_words(sentences: list[str], vocab: int) -> dict[str, int]:
+    """The `vocab` most frequent words, most frequent first (ties in order of first appearance)."""
+    counts = Counter(word for sentence in sentences for word in sentence.split())
+    return {word: index for index, (word, _) in enumerate(counts.most_common(vocab))}
+
+
+def bag_of_words(train: tuple[list[str], list[int]], dev: tuple[list[str], list[int]],
+                 vocab: int, source: str) -> TaskData:
+    if vocab < 1:
+        raise ValueError(f"vocab: must be at least 1, got {vocab}")
+    words = top_words(train[0], vocab)
+    if len(words) < vocab:
+        source += f"; only {len(words)} distinct words, vocab padded to {vocab}"
+    train_split, dev_split = featurize(*train, words), featurize(*dev, words)
+    train_split.vocab = dev_split.vocab = vocab
+    return TaskData(train_split, dev_split, source)
+
+
+def _find_tsv(directory: Path) -> Path | None:
+    for folder in (directory / "sst2", directory / "SST-2", directory):
+        if (folder / "train.tsv").is_file() and (folder / "dev.tsv").is_file():
+            return folder
+    return None
+
+
+def _columns(split) -> tuple[list[str], list[int]]:
+    return list(split["sentence"]), [int(label) for label in split["label"]]
+
+
+def synthetic_sst2() -> tuple[tuple[list[str], list[int]], tuple[list[str], list[int]]]:
+    """Sentences over made-up words whose label follows a handful of sentiment words."""
+    rng = random.Random(SYNTHETIC_SEED)
+    neutral = [f"w{index}" for index in range(3000)]
+    positive, negative = [f"good{index}" for index in range(20)], [f"bad{index}" for index in range(20)]
+
+    def sentence() -> tuple[str, int]:
+        label = rng.random() < 0.5
+        cue = rng.choices(positive if label else negative, k=rng.randint(1, 3))
+        filler = rng.choices(neutral, k=rng.randint(3, 18))
+        return " ".join(rng.sample(cue + filler, len(cue) + len(filler))), int(label)
+
+    rows = [[sentence() for _ in range(count)] for count in SYNTHETIC_ROWS]
+    return tuple((list(sentences), list(labels)) for sentences, labels in (zip(*split) for split in rows))
+
+
+def load_sst2(data_dir: str | os.PathLike | None = None, download: bool = False,
+              vocab: int = 10_000) -> TaskData:
+    """GLUE SST-2 train/dev from TSV files, from the hub when asked, else a synthetic set."""
+    directory = resolve_data_dir(data_dir)
+    if directory is None and not download:
+        train, dev = synthetic_sst2()
+        return bag_of_words(train, dev, vocab, f"synthetic SST-2-shaped set ({len(train[0])} train / "
+                                                f"{len(dev[0])} dev sentences)")
+    import datasets
+
+    datasets.disable_progress_bars()
+    folder = _find_tsv(directory) if directory is not None else None
+    try:
+        if folder is not None:
+            loaded = datasets.load_dataset(
+                "csv", data_files={"train": str(folder / "train.tsv"), "dev": str(folder / "dev.tsv")},
+                delimiter="\t", quoting=3)  # quoting=3 (QUOTE_NONE): GLUE's sentences hold bare quotes
+            source = f"real GLUE SST-2 from {folder}"
+        elif download:
+            hub = datasets.load_dataset("glue", "sst2")
+            loaded, source = {"train": hub["train"], "dev": hub["validation"]}, "real GLUE SST-2 from the hub"
+        else:
+            raise DataError(f"no SST-2 train.tsv/dev.tsv under {directory} (looked in sst2/, SST-2/ and the dir)")
+        train, dev = _columns(loaded["train"]), _columns(loaded["dev"])
+    except DataError:
+        raise
+    except Exception as error:  # datasets and pandas raise many types for unreadable files
+        raise DataError(f"SST-2 could not be read: {type(error).__name__}: {str(error).splitlines()[0]}") from None
+    return bag_of_words(train, dev, vocab, f"{source} ({len(train[0])} train / {len(dev[0])} dev sentences)")
