@@ -3,9 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from models.cases import prepare
-
 
 @pytest.mark.sweep("inference")
-def test_inference(case, measure, bench_device, request):
-    measure(prepare(case, "inference", bench_device, request.config.getoption("--dtype")))
+def test_inference(case, measure):
+    measure(case, "inference")

@@ -3,9 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from models.cases import prepare
-
 
 @pytest.mark.sweep("train")
-def test_train_step(case, measure, bench_device, request):
-    measure(prepare(case, "train", bench_device, request.config.getoption("--dtype")))
+def test_train_step(case, measure):
+    measure(case, "train")

@@ -9,20 +9,10 @@ import argparse
 import sys
 
 from models import commands
-from models.config import ConfigError
+from models.config import ConfigError, positive_int
 from models.data import DataError
 
 DTYPES = ("float32", "bfloat16", "float16")
-
-
-def positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
-    return value
 
 
 def _add_model_arguments(parser: argparse.ArgumentParser) -> None:

@@ -40,3 +40,81 @@ def count_layers(arguments: argparse.Namespace) -> int:
 
 
 VERBS = {"list": list_architectures, "count": count_layers}
+
+
+# The train command's defaults per task: MNIST-shaped ResNet, and batch sizes that train well.
+TASK_DEFAULTS = {"mnist": {"resnet18": {"in_channels": 1, "image_size": 28, "classes": 10}}}
+TRAIN_BATCH_SIZE = {"mnist": 32, "sst2": 64}
+
+
+def train_model(arguments: argparse.Namespace) -> int:
+    import torch
+
+    from models.counting import count
+    from models.data import load_mnist
+    from models.registry import build_from_config
+    from models.sst2 import load_sst2
+    from models.timing import set_threads
+    from models.training import fit
+
+    arch = get_architecture(arguments.arch)
+    if arch.task not in TRAIN_BATCH_SIZE:
+        raise ValueError(f"{arch.name}: no {arch.task} training set is bundled; its train step is timed in "
+                         f"bench/test_train_step.py")
+    _, config = _config(arguments, **TASK_DEFAULTS.get(arch.task, {}).get(arch.name, {}))
+    shape = config.input_shapes(1)[0]
+    if arch.task == "mnist" and shape[1:] not in ((784,), (1, 28, 28)):
+        raise ValueError(f"{arch.name}: input {'x'.join(map(str, shape[1:]))} does not fit 1x28x28 MNIST digits")
+    threads = set_threads(arguments.threads)
+    data = (load_mnist(arguments.data_dir, arguments.download) if arch.task == "mnist"
+            else load_sst2(arguments.data_dir, arguments.download, vocab=config.vocab))
+    print(f"data: {data.source}", file=sys.stderr)
+    torch.manual_seed(arguments.seed)
+    model = build_from_config(config)
+    batch_size = arguments.batch_size or TRAIN_BATCH_SIZE[arch.task]
+    result = fit(model, data, arch.task, arguments.epochs, batch_size, seed=arguments.seed,
+                 progress=not arguments.json)
+    table = count(config, view="complete")
+    summary = {"architecture": arch.name, "config": config.options(), "accuracy": result.accuracy,
+               "train_seconds": result.train_seconds, "step_seconds": result.step_seconds, "steps": result.steps,
+               "epochs": result.epochs, "batch_size": batch_size, "loss_per_epoch": result.losses,
+               "params": table.params, "macs": table.macs, "input_shape": list(shape[1:]),
+               "output_shape": list(table.rows[-1].output_shape[1:]), "data_source": data.source,
+               "threads": threads, "seed": arguments.seed}
+    if arguments.json:
+        print(json.dumps(summary))
+    else:
+        print(f"{arch.name}: accuracy {result.accuracy:.4f} after {result.epochs} epoch(s) of {result.steps} steps; "
+              f"train {result.train_seconds:.2f} s ({result.step_seconds * 1e3:.2f} ms/step, batch {batch_size}, "
+              f"{threads} thread(s)); params {table.params:,}; MACs/example {table.macs:,}")
+    return 0
+
+
+def report(arguments: argparse.Namespace) -> int:
+    from models.report import write_report
+
+    path = write_report(arguments.results, arguments.out)
+    print(f"report: {path}")
+    return 0
+
+
+def export(arguments: argparse.Namespace) -> int:
+    import importlib.util
+
+    from models.data import example_inputs
+    from models.registry import build_from_config
+
+    if importlib.util.find_spec("onnx") is None:
+        raise ValueError("export needs the onnx package: pip install 'nnbench[onnx]' (or pip install onnx)")
+    import torch
+
+    _, config = _config(arguments)
+    model = build_from_config(config).eval()
+    inputs = example_inputs(config, 1)
+    torch.onnx.export(model, inputs, arguments.onnx, dynamo=False,
+                      input_names=["input_ids", "attention_mask", "token_type_ids"] if len(inputs) == 3 else ["input"])
+    print(f"wrote {arguments.onnx}: open it in Netron (https://netron.app)")
+    return 0
+
+
+VERBS.update({"train": train_model, "report": report, "export": export})

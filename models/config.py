@@ -5,6 +5,7 @@ keyword arguments to `models.build`), so each field's type decides how a string 
 """
 from __future__ import annotations
 
+import argparse
 import dataclasses
 import typing
 
@@ -88,3 +89,14 @@ def parse_assignments(assignments: list[str]) -> dict[str, str]:
             raise ConfigError(f"{assignment}: expected key=value")
         options[key.strip()] = value.strip()
     return options
+
+
+def positive_int(text: str) -> int:
+    """argparse type for counts (batch size, threads, epochs): the bad value is in the message."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value

@@ -1,9 +1,10 @@
 """The regression gate: find the committed baseline for this machine class, compare, give verdicts.
 
-What is compared is each benchmark's `gate_score`: its best (minimum) time divided by the best time
-of a fixed reference matrix product measured beside it. The minimum is what interference (another
-process, a cold cache) can only make worse, never better; dividing by the reference cancels a
-machine that is slower as a whole. A benchmark whose score looks regressed is re-measured before
+What is compared is each benchmark's `gate_score`: the first quartile (q1) of its round times
+divided by the best time of a fixed reference matrix product measured beside it. A low quantile
+ignores the rounds that interference (another process, a page-fault storm) made slow, and unlike
+the minimum it is not one lucky round; dividing by the reference cancels a machine that is slower
+as a whole. A benchmark whose score looks regressed is re-measured before
 the run is failed (see models.plugin), so one unlucky burst does not fail CI.
 """
 from __future__ import annotations
@@ -12,7 +13,8 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-SCORE = "gate_score"
+SCORE = "gate_score"  # extra_info key: q1 time / reference time
+TIME = "gate_seconds"  # extra_info key: the q1 round time the score was computed from
 COMPARABLE_SETTINGS = ("device", "dtype", "threads", "mode")  # must match between baseline and run
 DEFAULT_THRESHOLD = 0.10  # see README "The gate" for the false-alarm and detection runs behind it
 
@@ -35,9 +37,13 @@ def load_document(path: Path) -> dict:
     return document
 
 
+BASELINE_NAME = "baseline"  # committed baselines are saved with --benchmark-save=baseline
+
+
 def find_baseline(storage: Path, machine_class: str, choice: str) -> Path:
-    """`choice` "auto": the newest file in `storage` saved on this machine class; else a path or a
-    name fragment of a saved file (e.g. "0001" or "baseline")."""
+    """`choice` "auto": the newest NNNN_baseline.json in `storage` saved on this machine class (so
+    a user's --benchmark-autosave never becomes the gate's reference); else a path or a name fragment
+    of a saved file (e.g. "0001" or "mine")."""
     if choice != "auto":
         given = Path(choice)
         if given.is_dir():
@@ -50,14 +56,14 @@ def find_baseline(storage: Path, machine_class: str, choice: str) -> Path:
             raise BaselineError(f"no saved baseline matches {choice!r} under {storage}")
         return matches[-1]
     candidates = []
-    for path in sorted(storage.glob("*/*.json")):
+    for path in sorted(storage.glob(f"*/*_{BASELINE_NAME}.json")):
         try:
             if machine_class_of(load_document(path)) == machine_class:
                 candidates.append(path)
         except BaselineError:
             continue  # a corrupt file is not this machine's baseline; say so only if it was chosen
     if not candidates:
-        raise BaselineError(f"no baseline for machine class {machine_class} under {storage}")
+        raise BaselineError(f"no *_{BASELINE_NAME}.json for machine class {machine_class} under {storage}")
     return candidates[-1]
 
 
@@ -74,13 +80,16 @@ def load_scores(path: Path, machine_class: str) -> dict[str, dict]:
 @dataclass(frozen=True)
 class Verdict:
     name: str
-    baseline: float | None  # gate scores (best time / reference time)
-    now: float | None
+    baseline: dict | None  # the baseline's extra_info for this benchmark
+    now: dict
     verdict: str  # "ok", "faster", "regression", "new", "not comparable: ..."
 
     @property
     def ratio(self) -> float | None:
-        return self.now / self.baseline if self.baseline and self.now else None
+        """Change of the score (q1 time / reference time): 1.15 is 15% slower on an equal machine."""
+        if not self.baseline or not self.baseline.get(SCORE) or not self.now.get(SCORE):
+            return None
+        return self.now[SCORE] / self.baseline[SCORE]
 
 
 def judge(baseline: dict | None, now: dict, threshold: float) -> str:
@@ -98,18 +107,23 @@ def judge(baseline: dict | None, now: dict, threshold: float) -> str:
 
 
 def compare(baseline: dict[str, dict], run: dict[str, dict], threshold: float) -> list[Verdict]:
-    return [Verdict(name, (baseline.get(name) or {}).get(SCORE), info.get(SCORE),
-                    judge(baseline.get(name), info, threshold)) for name, info in run.items()]
+    return [Verdict(name, baseline.get(name), info, judge(baseline.get(name), info, threshold))
+            for name, info in run.items()]
+
+
+def _milliseconds(info: dict | None) -> str:
+    return f"{info[TIME] * 1e3:.3f}" if info and info.get(TIME) else "-"
 
 
 def render(verdicts: list[Verdict], baseline_path: Path, threshold: float) -> str:
-    """The verdict table; scores shown as the benchmark's best time in reference-product units."""
+    """The verdict table: q1 round times in ms, and the ratio of reference-normalized scores."""
     header = ("benchmark", "baseline", "now", "ratio", "verdict")
-    rows = [(v.name.split("::")[-1], f"{v.baseline:.3f}" if v.baseline else "-", f"{v.now:.3f}" if v.now else "-",
+    rows = [(v.name.split("::")[-1], _milliseconds(v.baseline), _milliseconds(v.now),
              f"{v.ratio:.3f}" if v.ratio else "-", v.verdict) for v in verdicts]
     widths = [max(len(cell) for cell in column) for column in zip(header, *rows)]
     lines = ["  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip() for row in (header, *rows)]
     failed = sum(v.verdict == "regression" for v in verdicts)
     lines.append(f"gate: {failed} regression(s) of {len(verdicts)} benchmarks against {baseline_path} "
-                 f"(threshold +{threshold:.0%} on best time / reference time)")
+                 f"(baseline, now: q1 round time in ms; ratio: change of q1 time / reference-product time; "
+                 f"threshold +{threshold:.0%})")
     return "\n".join(lines)

@@ -12,9 +12,14 @@ import pytest
 import torch
 
 from models import gate, timing
+from models.cases import prepare
+from models.config import positive_int
 
 GATE_STATE = pytest.StashKey[dict]()
-REMEASURE_ATTEMPTS = 2  # a suspect is timed again up to twice; the best score counts
+REMEASURE_ATTEMPTS = 3  # a suspect is timed again up to three times; the best score counts
+FRESH_PROCESS_LIMIT = 4  # still-regressed suspects confirmed in a new process; more is a broad, real slowdown
+# Options a confirming process must share with this run, so it builds and times the same case.
+FORWARDED_OPTIONS = ("--profile", "--device", "--dtype", "--threads", "--inject-slowdown")
 
 
 def _choice(*allowed: str):
@@ -23,16 +28,6 @@ def _choice(*allowed: str):
             raise argparse.ArgumentTypeError(f"{text!r} is not one of {', '.join(allowed)}")
         return text
     return parse
-
-
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
-    return value
 
 
 def _fraction(text: str) -> float:
@@ -53,7 +48,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="cpu or cuda; cuda without a GPU skips with the reason (default: cpu)")
     group.addoption("--dtype", type=_choice("fp32", "bf16"), default="fp32", metavar="DTYPE",
                     help="fp32, or bf16 under autocast (default: fp32)")
-    group.addoption("--threads", type=_positive_int, default=1, metavar="N",
+    group.addoption("--threads", type=positive_int, default=1, metavar="N",
                     help="torch intra-op threads, recorded with every result (default: 1)")
     group.addoption("--gate", nargs="?", const="auto", default=None, metavar="BASELINE",
                     help="fail on latency regressions against the committed baseline for this machine "
@@ -69,7 +64,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "sweep(mode): a benchmark parametrized by bench/sweeps.py")
     timing.set_threads(config.getoption("--threads"))
-    config.stash[GATE_STATE] = {"run": {}, "baseline": None, "path": None, "message": None, "verdicts": None}
+    config.stash[GATE_STATE] = {"run": {}, "baseline": None, "path": None, "message": None, "verdicts": None,
+                               "suspects": []}
     if config.getoption("--inject-slowdown"):
         _inject_slowdown(config.getoption("--inject-slowdown"))
 
@@ -124,48 +120,115 @@ def bench_device(request: pytest.FixtureRequest) -> torch.device:
 
 @pytest.fixture
 def measure(benchmark, request: pytest.FixtureRequest, bench_device: torch.device):
-    """measure(prepared): warm up, time with pytest-benchmark, record extra_info and the gate score."""
+    """measure(case, mode): prepare the case on --device/--dtype, warm up, time it with
+    pytest-benchmark, and record extra_info and the gate score. Out of memory is a recorded skip."""
     config = request.config
 
-    def run(prepared) -> None:
+    def run(case, mode: str) -> None:
+        try:
+            _measure(case, mode)
+        except torch.OutOfMemoryError as error:
+            pytest.skip(f"out of memory on {bench_device}: {str(error).splitlines()[0]}")
+
+    def _measure(case, mode: str) -> None:
+        prepared = prepare(case, mode, bench_device, config.getoption("--dtype"))
         timed = timing.synchronized(prepared.run, bench_device)
-        timing.warm_up(timed)
         info: dict = {**prepared.extra_info, "threads": torch.get_num_threads()}
-        with timing.peak_memory(bench_device, info):
+        with timing.peak_memory(bench_device, info):  # first, with the allocator's defaults
             timed()
-        reference_before = timing.reference_seconds(bench_device)
-        benchmark(timed)
-        reference = min(reference_before, timing.reference_seconds(bench_device))
+        with timing.retained_allocations():
+            timing.warm_up(timed)
+            reference_before = timing.reference_seconds(bench_device)
+            benchmark(timed)
+            reference = min(reference_before, timing.reference_seconds(bench_device))
         stats = getattr(getattr(benchmark, "stats", None), "stats", None)
         if stats is None:  # --benchmark-disable: ran once as a test, nothing to record
             return
         info.update(reference_seconds=reference, items_per_second=info["batch_size"] / stats.median,
                     gflops_per_second=info["flops"] / stats.median / 1e9)
-        info[gate.SCORE] = stats.min / reference
-        if config.getoption("--gate"):
-            info[gate.SCORE] = _confirm_suspect(config, benchmark.fullname, info, timed, bench_device, stats)
+        info.update({gate.SCORE: stats.q1 / reference, gate.TIME: stats.q1})
         benchmark.extra_info.update(info)
-        config.stash[GATE_STATE]["run"][benchmark.fullname] = info
+        state = config.stash[GATE_STATE]
+        state["run"][benchmark.fullname] = benchmark.extra_info
+        if config.getoption("--gate"):
+            baseline = (_baseline(config, bench_device) or {}).get(benchmark.fullname)
+            if gate.judge(baseline, benchmark.extra_info, config.getoption("--gate-threshold")) == "regression":
+                # Re-measured at the end of the session: a burst of interference has passed by then.
+                state["suspects"].append((benchmark.fullname, timed, benchmark.stats, bench_device))
 
     return run
 
 
-def _confirm_suspect(config, name, info, timed, device, stats) -> float:
-    """Re-measure a benchmark that looks regressed; the best score of all attempts stands."""
-    baseline = (_baseline(config, device) or {}).get(name)
-    score, threshold = info[gate.SCORE], config.getoption("--gate-threshold")
-    repeats = max(int(stats.rounds), 5)
-    for attempt in range(REMEASURE_ATTEMPTS):
-        if gate.judge(baseline, {**info, gate.SCORE: score}, threshold) != "regression":
+def _remeasure_suspects(config: pytest.Config) -> None:
+    """Time each suspect again, up to REMEASURE_ATTEMPTS times; the best score of all attempts stands."""
+    state = config.stash[GATE_STATE]
+    with timing.retained_allocations():
+        for name, timed, metadata, device in state["suspects"]:
+            _remeasure(state["run"][name], state["baseline"].get(name), timed, metadata, device,
+                       config.getoption("--gate-threshold"))
+    state["suspects"].clear()
+
+
+def _remeasure(info: dict, baseline: dict | None, timed, metadata, device, threshold: float) -> None:
+    from pytest_benchmark.stats import Stats
+
+    iterations, rounds = max(int(metadata.iterations), 1), min(max(int(metadata.stats.rounds), 20), 200)
+    for attempt in range(1, REMEASURE_ATTEMPTS + 1):
+        if gate.judge(baseline, info, threshold) != "regression":
             break
-        iterations = max(int(stats.iterations), 1)
-        best = timing.best_time(lambda: [timed() for _ in range(iterations)], repeats) / iterations
-        score = min(score, best / timing.reference_seconds(device))
-        info["gate_remeasured"] = attempt + 1
-    return score
+        timing.warm_up(timed, min_calls=1, min_seconds=0.05)
+        reference = timing.reference_seconds(device)
+        again = Stats()  # pytest-benchmark's own statistics, so q1 means the same as in the first run
+        for duration in timing.round_times(timed, iterations, rounds):
+            again.update(duration)
+        reference = min(reference, timing.reference_seconds(device))
+        if again.q1 / reference < info[gate.SCORE]:
+            info.update({gate.SCORE: again.q1 / reference, gate.TIME: again.q1})
+        info["gate_remeasured"] = attempt
 
 
-def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+def _confirm_in_fresh_processes(config: pytest.Config) -> None:
+    """Time still-regressed benchmarks again, each in a new pytest process.
+
+    Some slowdowns belong to one process, not to the code: where the heap placed a 10 MB weight
+    (huge pages or not) moved a bag-of-words train step by 11% for a whole run here. A new
+    process draws that placement again; the best score stands, so a real regression still fails.
+    """
+    import json
+    import subprocess
+    import sys
+    import tempfile
+
+    state, threshold = config.stash[GATE_STATE], config.getoption("--gate-threshold")
+    regressed = [name for name, info in state["run"].items()
+                 if gate.judge(state["baseline"].get(name), info, threshold) == "regression"]
+    if not regressed or len(regressed) > FRESH_PROCESS_LIMIT:
+        return
+    forwarded = [f"{option}={config.getoption(option)}" for option in FORWARDED_OPTIONS]
+    for name in regressed:
+        with tempfile.TemporaryDirectory() as scratch:
+            report = Path(scratch) / "fresh.json"
+            subprocess.run([sys.executable, "-m", "pytest", name, "-q", "-p", "no:cacheprovider", "-p", "models.plugin",
+                            *forwarded, f"--benchmark-json={report}", "--benchmark-min-rounds=20"],
+                           cwd=config.rootpath, capture_output=True)
+            try:
+                (fresh,) = json.loads(report.read_text())["benchmarks"]
+                score = fresh["extra_info"][gate.SCORE]
+            except (OSError, ValueError, KeyError):
+                continue  # the confirming run broke: the first measurement stands
+        info = state["run"][name]
+        info["gate_fresh_process_score"] = score
+        if score < info[gate.SCORE]:
+            info.update({gate.SCORE: score, gate.TIME: fresh["extra_info"][gate.TIME]})
+
+
+@pytest.hookimpl(hookwrapper=True, tryfirst=True)  # outside pytest-benchmark's, which writes its JSON
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int):
+    _judge_run(session)  # first, so re-measured scores reach the saved JSON
+    yield
+
+
+def _judge_run(session: pytest.Session) -> None:
     config = session.config
     if not config.getoption("--gate"):
         return
@@ -173,10 +236,11 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     if not state["run"]:
         state["message"] = state["message"] or "gate: no benchmark was timed; nothing to compare"
         return
-    baseline = _baseline(config, timing.resolve_device("cpu") if config.getoption("--device") == "cpu"
-                         else torch.device("cuda"))
+    baseline = _baseline(config, torch.device(config.getoption("--device")))
     if baseline is None:
         return
+    _remeasure_suspects(config)
+    _confirm_in_fresh_processes(config)
     state["verdicts"] = gate.compare(baseline, state["run"], config.getoption("--gate-threshold"))
     if any(v.verdict == "regression" for v in state["verdicts"]) and session.exitstatus == 0:
         session.exitstatus = pytest.ExitCode.TESTS_FAILED

@@ -4,6 +4,9 @@ The suite times with pytest-benchmark; these helpers make what it times correct 
   * threads are set explicitly and recorded (2 threads on a 2-vCPU VM made a train step's p90/p10
     spread 64x; 1 thread, 1.4x);
   * on CUDA every timed call ends with a synchronize, so the host clock measures the GPU work;
+  * while timing, freed memory stays in the process (`retained_allocations`): otherwise glibc hands
+    large blocks back to the kernel and every step page-faults them in again (a BERT train step's
+    q3/q1 spread here: 1.058 with glibc's defaults, 1.010 retained);
   * `reference_seconds` times a fixed matrix product, so a run on a machine that is slower as a
     whole (a noisy neighbour, a lower clock) can be told apart from a slower workload.
 """
@@ -18,6 +21,8 @@ from typing import Callable
 
 import torch
 
+M_TRIM_THRESHOLD, M_MMAP_MAX = -1, -4  # glibc mallopt parameters (malloc.h)
+GLIBC_DEFAULT_TRIM_THRESHOLD, GLIBC_DEFAULT_MMAP_MAX = 128 * 1024, 65536
 REFERENCE_SIZE = 192  # a 192^3 float32 product: ~1 ms on one core, big enough to be cache- and FMA-bound
 REFERENCE_REPEATS = 25  # its best of 25 settles within about 1% on a quiet core
 
@@ -53,6 +58,37 @@ def synchronized(function: Callable[[], object], device: torch.device) -> Callab
     return run
 
 
+def _glibc():
+    import ctypes
+    import ctypes.util
+
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        return libc if hasattr(libc, "mallopt") and hasattr(libc, "malloc_trim") else None
+    except OSError:
+        return None
+
+
+@contextlib.contextmanager
+def retained_allocations():
+    """Serve every allocation from the heap and never trim it, then restore glibc's defaults.
+
+    A no-op where the C library is not glibc (macOS, musl): timings there keep the page-fault noise.
+    """
+    libc = _glibc()
+    if libc is None:
+        yield
+        return
+    libc.mallopt(M_MMAP_MAX, 0)
+    libc.mallopt(M_TRIM_THRESHOLD, 2**31 - 1)
+    try:
+        yield
+    finally:
+        libc.mallopt(M_MMAP_MAX, GLIBC_DEFAULT_MMAP_MAX)
+        libc.mallopt(M_TRIM_THRESHOLD, GLIBC_DEFAULT_TRIM_THRESHOLD)
+        libc.malloc_trim(0)
+
+
 def warm_up(function: Callable[[], object], min_calls: int = 3, min_seconds: float = 0.2) -> None:
     """Call until both bounds are met: caches, allocator pools and lazy kernels settle first."""
     started, calls = time.perf_counter(), 0
@@ -68,6 +104,17 @@ def best_time(function: Callable[[], object], repeats: int) -> float:
         function()
         best = min(best, time.perf_counter() - started)
     return best
+
+
+def round_times(function: Callable[[], object], iterations: int, rounds: int) -> list[float]:
+    """Per-call time of each round of `iterations` calls, pytest-benchmark's way of sampling."""
+    times = []
+    for _ in range(rounds):
+        started = time.perf_counter()
+        for _ in range(iterations):
+            function()
+        times.append((time.perf_counter() - started) / iterations)
+    return times
 
 
 def reference_seconds(device: torch.device = torch.device("cpu")) -> float:

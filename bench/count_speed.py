@@ -1,0 +1,45 @@
+"""How much faster the analytic counter is than tracing the model with fvcore, measured in one run.
+
+    python bench/count_speed.py [--repeats 20]
+
+For each architecture at its defaults: the best time of the analytic per-layer table (shape walk +
+formulas, no model), the best time of fvcore's FlopCountAnalysis on the built model (trace + count;
+building the model is not counted), and their ratio. Both give the same total.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+import warnings
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=20, help="analytic repeats (default: 20; fvcore: 3)")
+    arguments = parser.parse_args()
+    import torch
+
+    import models
+    from models.counting import count
+    from models.counting.measured import fvcore_analysis
+    from models.data import example_inputs
+    from models.timing import best_time
+
+    torch.set_num_threads(1)
+    warnings.simplefilter("ignore")
+    print(f"{'architecture':<10} {'analytic table':>15} {'fvcore trace':>13} {'ratio':>8}  totals equal")
+    for name in models.ARCHITECTURES:
+        config = models.make_config(name)
+        model, inputs = models.build_from_config(config).eval(), example_inputs(config, 1)
+        analytic = best_time(lambda: count(config), arguments.repeats)
+        totals = []
+        traced = best_time(lambda: totals.append(int(fvcore_analysis(model, inputs).total())), 3)
+        print(f"{name:<10} {analytic * 1e3:>12.3f} ms {traced * 1e3:>10.1f} ms {traced / analytic:>7.0f}x  "
+              f"{totals[-1] == count(config).macs}")
+
+
+if __name__ == "__main__":
+    main()

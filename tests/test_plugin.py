@@ -1,0 +1,119 @@
+"""Our pytest options, the measuring fixture and `--gate`, driven through pytest itself (pytester)."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+BENCH_FILE = """
+import pytest
+from models.cases import Case
+
+@pytest.mark.parametrize("hidden", ["8", "16"])
+def test_tiny(hidden, measure):
+    measure(Case("mlp", 2, (("hidden", hidden),)), "inference")
+"""
+FAST = ["-p", "models.plugin", "--benchmark-min-rounds=3", "--benchmark-max-time=0.01"]
+
+
+@pytest.fixture
+def bench(pytester):
+    pytester.makepyfile(test_tiny=BENCH_FILE)
+    pytester.makeini("[pytest]\n")  # rootdir here, so .benchmarks/ is the test's own
+    return pytester
+
+
+def saved_baseline(bench):
+    result = bench.runpytest(*FAST, "--benchmark-save=baseline")
+    result.assert_outcomes(passed=2)
+    (path,) = (bench.path / ".benchmarks").glob("*/0001_baseline.json")
+    return path
+
+
+def test_extra_info_records_settings_counts_and_rates(bench):
+    result = bench.runpytest(*FAST, "--threads=1", "--benchmark-json=out.json")
+    result.assert_outcomes(passed=2)
+    document = json.loads((bench.path / "out.json").read_text())
+    extra = document["benchmarks"][0]["extra_info"]
+    for key in ("architecture", "config", "batch_size", "device", "dtype", "threads", "params", "macs",
+                "items_per_second", "gflops_per_second", "peak_memory_bytes", "gate_score", "reference_seconds"):
+        assert key in extra, key
+    assert (extra["architecture"], extra["device"], extra["threads"]) == ("mlp", "cpu", 1)
+    assert extra["params"] == 784 * int(extra["config"]["hidden"][0]) + int(extra["config"]["hidden"][0]) + \
+        int(extra["config"]["hidden"][0]) * 10 + 10
+    assert document["machine_info"]["nnbench"]["machine_class"].endswith("-cpu")
+
+
+def test_gate_without_baseline_says_so_and_passes(bench):
+    result = bench.runpytest(*FAST, "--gate")
+    assert result.ret == 0
+    result.stdout.fnmatch_lines(["gate: no *_baseline.json for machine class * under *; not gating this run"])
+
+
+def test_gate_passes_against_its_own_baseline_and_never_rewrites_it(bench):
+    path = saved_baseline(bench)
+    before = path.read_bytes()
+    result = bench.runpytest(*FAST, "--gate", "--gate-threshold=300%")
+    assert result.ret == 0, result.stdout.str()
+    result.stdout.fnmatch_lines(["benchmark*baseline*now*ratio*verdict", "test_tiny?8?*ok",
+                                 "gate: 0 regression(s) of 2 benchmarks against *0001_baseline.json*"])
+    assert path.read_bytes() == before
+
+
+def test_gate_fails_and_names_each_regression(bench):
+    path = saved_baseline(bench)
+    document = json.loads(path.read_text())
+    for entry in document["benchmarks"]:
+        if "[8]" in entry["name"]:
+            entry["extra_info"]["gate_score"] /= 100  # the baseline claims it was 100x faster
+    path.write_text(json.dumps(document))
+    result = bench.runpytest(*FAST, "--gate", "--gate-threshold=300%", "--benchmark-json=gated.json")
+    assert result.ret == 1
+    result.stdout.fnmatch_lines(["test_tiny?8?*regression", "test_tiny?16?*ok",
+                                 "gate: 1 regression(s) of 2 benchmarks*threshold +300%)"])
+    gated = {entry["name"]: entry["extra_info"] for entry in json.loads((bench.path / "gated.json").read_text())["benchmarks"]}
+    assert gated["test_tiny[8]"]["gate_remeasured"] == 3  # timed again three times before failing
+    assert gated["test_tiny[8]"]["gate_fresh_process_score"] > 0  # and once more in a new process
+    assert "gate_remeasured" not in gated["test_tiny[16]"]
+
+
+def test_corrupt_baseline_is_one_line_and_does_not_fail(bench):
+    path = saved_baseline(bench)
+    path.write_text("{truncated")
+    result = bench.runpytest(*FAST, f"--gate={path}")
+    assert result.ret == 0
+    result.stdout.fnmatch_lines([f"gate: baseline {path} is unreadable (JSONDecodeError); not gating this run"])
+    assert path.read_text() == "{truncated"
+
+
+def test_cuda_without_a_gpu_skips_with_the_reason(bench):
+    import torch
+
+    if torch.cuda.is_available():
+        pytest.skip("this machine has a GPU: the skip path cannot be exercised")
+    result = bench.runpytest(*FAST, "--device=cuda", "-rs")
+    result.assert_outcomes(skipped=2)
+    result.stdout.fnmatch_lines(["*CUDA asked for, but torch.cuda.is_available() is False*"])
+
+
+@pytest.mark.parametrize("option, message", [("--threads=0", "must be at least 1, got 0"),
+                                             ("--device=tpu", "'tpu' is not one of cpu, cuda"),
+                                             ("--profile=huge", "'huge' is not one of smoke, full"),
+                                             ("--gate-threshold=abc", "is not a fraction")])
+def test_bad_options_are_usage_errors(bench, option, message):
+    result = bench.runpytest("-p", "models.plugin", option)
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines([f"*{message}*"])
+
+
+def test_injected_slowdown_slows_linear_layers(bench):
+    bench.makepyfile(test_slow="""
+import time, torch
+def test_slow():
+    layer = torch.nn.Linear(256, 256)
+    x = torch.randn(64, 256)
+    started = time.perf_counter(); layer(x); assert time.perf_counter() - started > 0
+    assert layer.forward.__name__ == "slowed"
+""")
+    result = bench.runpytest("-p", "models.plugin", "--inject-slowdown=0.5", "test_slow.py")
+    result.assert_outcomes(passed=1)

@@ -1,0 +1,58 @@
+"""`python -m models train`: JSON output, its errors, and the accuracy the labs could not reach."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from models.__main__ import main
+
+
+@pytest.fixture(autouse=True)
+def synthetic_by_default(monkeypatch):
+    monkeypatch.delenv("NNBENCH_DATA_DIR", raising=False)
+
+
+def run_json(capsys, *argv) -> dict:
+    assert main(["train", *argv, "--json"]) == 0
+    return json.loads(capsys.readouterr().out)
+
+
+def test_train_json_has_the_contract_keys(capsys):
+    result = run_json(capsys, "cnn", "--set", "channels=2")
+    assert {"accuracy", "train_seconds", "params", "macs", "data_source"} <= set(result)
+    assert result["data_source"].startswith("synthetic") and 0 <= result["accuracy"] <= 1
+    assert result["params"] == 2 * 1 * 25 + 2 + 2 * 2 * 25 + 2 + (2 * 16 * 100 + 100) + (100 * 10 + 10)
+
+
+def test_mlp_one_epoch_on_real_mnist_reaches_90_percent(capsys, real_data_dir):
+    result = run_json(capsys, "mlp", "--data-dir", str(real_data_dir))
+    assert result["accuracy"] >= 0.90 and result["steps"] == 250
+    assert "8000 train / 2000 eval" in result["data_source"]
+
+
+@pytest.mark.slow
+def test_bow_mlp_two_epochs_on_sst2_reaches_80_percent(capsys, real_data_dir):
+    result = run_json(capsys, "bow_mlp", "--epochs", "2", "--data-dir", str(real_data_dir))
+    assert result["accuracy"] >= 0.80
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["bert_qa"], "bert_qa: no qa training set is bundled"),
+    (["mlp", "--set", "in_features=100"], "mlp: input 100 does not fit 1x28x28 MNIST digits"),
+    (["mlp", "--data-dir", "/nowhere"], "data dir /nowhere does not exist"),
+])
+def test_train_errors_are_one_line(capsys, argv, message):
+    assert main(["train", *argv]) == 2
+    err = capsys.readouterr().err
+    assert message in err and err.count("\n") == 1
+
+
+def test_export_without_onnx_says_how_to_get_it(monkeypatch, capsys, tmp_path):
+    import importlib.util
+
+    real_find_spec = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "onnx" else real_find_spec(name, *a))
+    assert main(["export", "mlp", "--onnx", str(tmp_path / "mlp.onnx")]) == 2
+    assert "export needs the onnx package" in capsys.readouterr().err
+    assert not (tmp_path / "mlp.onnx").exists()
