@@ -190,9 +190,9 @@ def _remeasure(info: dict, baseline: dict | None, timed, metadata, device, thres
 def _confirm_in_fresh_processes(config: pytest.Config) -> None:
     """Time still-regressed benchmarks again, each in a new pytest process.
 
-    Some slowdowns belong to one process, not to the code: where the heap placed a 10 MB weight
-    (huge pages or not) moved a bag-of-words train step by 11% for a whole run here. A new
-    process draws that placement again; the best score stands, so a real regression still fails.
+    Some slowdowns belong to one process, not to the code: a bag-of-words train step (10 MB of
+    weights) stayed 11% slow for a whole run here, re-measured three times. A new process draws
+    its memory placement again; the best score stands, so a real regression still fails.
     """
     import json
     import subprocess
