@@ -10,7 +10,7 @@ VIEWS = ("fvcore", "complete")
 DTYPE_BYTES = {"float32": 4, "bfloat16": 2, "float16": 2}
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)  # not frozen: built by the thousand, building must be cheap
 class Row:
     name: str
     type: str
