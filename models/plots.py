@@ -60,15 +60,23 @@ def write_plots(rows, folder: Path) -> list[Path]:
                  title="Latency against throughput")
         _finish(axes)
         paths.append(_save(figure, folder / "latency_vs_throughput.png"))
-    trained = [row for row in rows if row.training and row.mode == "inference"]
+    # One point per trained config: its smallest timed batch (batch 1 where the sweep has it).
+    smallest: dict[int, object] = {}
+    for row in rows:
+        if row.training and row.mode == "inference":
+            known = smallest.get(id(row.training))
+            smallest[id(row.training)] = row if known is None or row.batch_size < known.batch_size else known
+    trained = list(smallest.values())
     if trained:
         for name, value, xlabel in (("accuracy_vs_macs", lambda r: r.extra["macs"] / r.batch_size, "MACs per example"),
                                     ("accuracy_vs_inference_time", lambda r: r.median_seconds * 1e3,
-                                     "inference time (ms)")):
+                                     "inference time of the batch (ms)")):
             figure, axes = plt.subplots(figsize=(7, 4.5))
             for row in trained:
                 axes.scatter(value(row), row.training["accuracy"])
-                axes.annotate(row.name.split("[")[-1].rstrip("]"), (value(row), row.training["accuracy"]), fontsize=7)
+                label = " ".join([row.architecture, *(f"{k}={v}" for k, v in sorted(row.varied.items())),
+                                  f"bs{row.batch_size}"])
+                axes.annotate(label, (value(row), row.training["accuracy"]), fontsize=7)
             axes.set(xscale="log", xlabel=xlabel, ylabel="accuracy", title=f"Accuracy against {xlabel}")
             axes.grid(True, alpha=0.3)
             paths.append(_save(figure, folder / f"{name}.png"))

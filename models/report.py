@@ -80,14 +80,16 @@ def markdown_table(header: list[str], rows: list[list[str]]) -> str:
 
 
 def sweep_tables(rows: list[ResultRow]) -> list[tuple[str, str]]:
-    """(title, table) per architecture and mode: one batch-size sweep, one per varied option set."""
+    """(title, table) per architecture and mode: the batch-size sweep of the default config, and one
+    option sweep holding every other config, with a column for each option that any of them varies."""
     groups: dict[tuple, list[ResultRow]] = {}
     for row in rows:
-        groups.setdefault((row.architecture, row.mode, tuple(sorted(row.varied))), []).append(row)
+        groups.setdefault((row.architecture, row.mode, bool(row.varied)), []).append(row)
     tables = []
-    for (architecture, mode, varied), members in sorted(groups.items()):
-        members.sort(key=lambda r: ([_option(r.varied[k]) for k in varied], r.batch_size))
-        what = f"{', '.join(varied)} sweep" if varied else "batch size sweep"
+    for (architecture, mode, is_option_sweep), members in sorted(groups.items()):
+        varied = sorted({key for row in members for key in row.varied})
+        members.sort(key=lambda r: ([_option(r.config[k]) for k in varied], r.batch_size))
+        what = f"{', '.join(varied)} sweep" if is_option_sweep else "batch size sweep"
         header = ["batch size", *varied, "input shape", "output shape", "params", "MACs/batch",
                   f"{'step' if mode == 'train' else 'inference'} time (ms)", "throughput (items/s)", "GFLOP/s",
                   "training time (s)", "accuracy"]
@@ -95,7 +97,7 @@ def sweep_tables(rows: list[ResultRow]) -> list[tuple[str, str]]:
         for row in members:
             table = count(make_config(architecture, **row.config), row.batch_size, view="complete")
             trained = row.training or {}
-            body.append([str(row.batch_size), *(_option(row.varied[k]) for k in varied),
+            body.append([str(row.batch_size), *(_option(row.config[k]) for k in varied),
                          _shape(table.rows[0].input_shape), _shape(table.rows[-1].output_shape),
                          f"{row.extra.get('params', table.params):,}", human(row.extra.get("macs", table.macs)),
                          f"{row.median_seconds * 1e3:.3f}", f"{row.items_per_second:,.1f}",
