@@ -11,15 +11,11 @@ from pathlib import Path
 import pytest
 import torch
 
-from models import gate, timing
+from models import confirmation, gate, timing
 from models.cases import prepare
 from models.config import positive_int
 
 GATE_STATE = pytest.StashKey[dict]()
-REMEASURE_ATTEMPTS = 3  # a suspect is timed again up to three times; the best score counts
-FRESH_PROCESS_LIMIT = 4  # still-regressed suspects confirmed in a new process; more is a broad, real slowdown
-# Options a confirming process must share with this run, so it builds and times the same case.
-FORWARDED_OPTIONS = ("--profile", "--device", "--dtype", "--threads", "--inject-slowdown")
 
 
 def _choice(*allowed: str):
@@ -138,15 +134,14 @@ def measure(benchmark, request: pytest.FixtureRequest, bench_device: torch.devic
             timed()
         with timing.retained_allocations():
             timing.warm_up(timed)
-            reference_before = timing.reference_seconds(bench_device)
-            benchmark(timed)
-            reference = min(reference_before, timing.reference_seconds(bench_device))
+            _, reference, memory_reference = timing.bracketed(lambda: benchmark(timed), bench_device)
         stats = getattr(getattr(benchmark, "stats", None), "stats", None)
         if stats is None:  # --benchmark-disable: ran once as a test, nothing to record
             return
-        info.update(reference_seconds=reference, items_per_second=info["batch_size"] / stats.median,
+        info.update(reference_seconds=reference, memory_reference_seconds=memory_reference,
+                    items_per_second=info["batch_size"] / stats.median,
                     gflops_per_second=info["flops"] / stats.median / 1e9)
-        info.update({gate.SCORE: stats.q1 / reference, gate.TIME: stats.q1})
+        info.update(gate.scores(stats.q1, reference, memory_reference))
         benchmark.extra_info.update(info)
         state = config.stash[GATE_STATE]
         state["run"][benchmark.fullname] = benchmark.extra_info
@@ -157,72 +152,6 @@ def measure(benchmark, request: pytest.FixtureRequest, bench_device: torch.devic
                 state["suspects"].append((benchmark.fullname, timed, benchmark.stats, bench_device))
 
     return run
-
-
-def _remeasure_suspects(config: pytest.Config) -> None:
-    """Time each suspect again, up to REMEASURE_ATTEMPTS times; the best score of all attempts stands."""
-    state = config.stash[GATE_STATE]
-    with timing.retained_allocations():
-        for name, timed, metadata, device in state["suspects"]:
-            _remeasure(state["run"][name], state["baseline"].get(name), timed, metadata, device,
-                       config.getoption("--gate-threshold"))
-    state["suspects"].clear()
-
-
-def _remeasure(info: dict, baseline: dict | None, timed, metadata, device, threshold: float) -> None:
-    from pytest_benchmark.stats import Stats
-
-    iterations, rounds = max(int(metadata.iterations), 1), min(max(int(metadata.stats.rounds), 20), 200)
-    for attempt in range(1, REMEASURE_ATTEMPTS + 1):
-        if gate.judge(baseline, info, threshold) != "regression":
-            break
-        timing.warm_up(timed, min_calls=1, min_seconds=0.05)
-        reference = timing.reference_seconds(device)
-        again = Stats()  # pytest-benchmark's own statistics, so q1 means the same as in the first run
-        for duration in timing.round_times(timed, iterations, rounds):
-            again.update(duration)
-        reference = min(reference, timing.reference_seconds(device))
-        _keep_best(info, again.q1, again.q1 / reference)
-        info["gate_remeasured"] = attempt
-
-
-def _keep_best(info: dict, seconds: float, score: float) -> None:
-    """A re-measurement replaces the recorded score only where it is better."""
-    if score < info[gate.SCORE]:
-        info.update({gate.SCORE: score, gate.TIME: seconds})
-
-
-def _confirm_in_fresh_processes(config: pytest.Config) -> None:
-    """Time still-regressed benchmarks again, each in a new pytest process.
-
-    Some slowdowns belong to one process, not to the code: a bag-of-words train step (10 MB of
-    weights) stayed 11% slow for a whole run here, re-measured three times. A new process draws
-    its memory placement again; the best score stands, so a real regression still fails.
-    """
-    import json
-    import subprocess
-    import sys
-    import tempfile
-
-    state, threshold = config.stash[GATE_STATE], config.getoption("--gate-threshold")
-    regressed = [name for name, info in state["run"].items()
-                 if gate.judge(state["baseline"].get(name), info, threshold) == "regression"]
-    if not regressed or len(regressed) > FRESH_PROCESS_LIMIT:
-        return
-    forwarded = [f"{option}={config.getoption(option)}" for option in FORWARDED_OPTIONS]
-    for name in regressed:
-        with tempfile.TemporaryDirectory() as scratch:
-            report = Path(scratch) / "fresh.json"
-            subprocess.run([sys.executable, "-m", "pytest", name, "-q", "-p", "no:cacheprovider", "-p", "models.plugin",
-                            *forwarded, f"--benchmark-json={report}", "--benchmark-min-rounds=20"],
-                           cwd=config.rootpath, capture_output=True)
-            try:
-                (fresh,) = json.loads(report.read_text())["benchmarks"]
-                score = fresh["extra_info"][gate.SCORE]
-            except (OSError, ValueError, KeyError):
-                continue  # the confirming run broke: the first measurement stands
-        state["run"][name]["gate_fresh_process_score"] = score
-        _keep_best(state["run"][name], fresh["extra_info"][gate.TIME], score)
 
 
 @pytest.hookimpl(hookwrapper=True, tryfirst=True)  # outside pytest-benchmark's, which writes its JSON
@@ -242,9 +171,10 @@ def _judge_run(session: pytest.Session) -> None:
     baseline = _baseline(config, torch.device(config.getoption("--device")))
     if baseline is None:
         return
-    _remeasure_suspects(config)
-    _confirm_in_fresh_processes(config)
-    state["verdicts"] = gate.compare(baseline, state["run"], config.getoption("--gate-threshold"))
+    threshold = config.getoption("--gate-threshold")
+    confirmation.remeasure_suspects(state["suspects"], state["run"], baseline, threshold)
+    confirmation.confirm_in_fresh_processes(config, state["run"], baseline, threshold)
+    state["verdicts"] = gate.compare(baseline, state["run"], threshold)
     if any(v.verdict == "regression" for v in state["verdicts"]) and session.exitstatus == 0:
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
 

@@ -8,7 +8,11 @@ The suite times with pytest-benchmark; these helpers make what it times correct 
     large blocks back to the kernel and every step page-faults them in again (a BERT train step's
     q3/q1 spread here: 1.058 with glibc's defaults, 1.010 retained);
   * `reference_seconds` times a fixed matrix product, so a run on a machine that is slower as a
-    whole (a noisy neighbour, a lower clock) can be told apart from a slower workload.
+    whole (a noisy neighbour, a lower clock) can be told apart from a slower workload;
+  * `memory_reference_seconds` times a fixed streaming add through main memory: on this VM a
+    neighbour's memory traffic comes and goes for seconds at a time, slowing the streaming add up
+    to 40% and memory-bound workloads with it (a bag-of-words train step 6.5 -> 8.8 ms, correlation
+    0.93 over a minute) while the cache-resident matrix product does not move (cv 1%).
 """
 from __future__ import annotations
 
@@ -25,6 +29,8 @@ M_TRIM_THRESHOLD, M_MMAP_MAX = -1, -4  # glibc mallopt parameters (malloc.h)
 GLIBC_DEFAULT_TRIM_THRESHOLD, GLIBC_DEFAULT_MMAP_MAX = 128 * 1024, 65536
 REFERENCE_SIZE = 192  # a 192^3 float32 product: ~1 ms on one core, big enough to be cache- and FMA-bound
 REFERENCE_REPEATS = 25  # its best of 25 settles within about 1% on a quiet core
+MEMORY_REFERENCE_ELEMENTS = 4_000_000  # three float32 arrays of 16 MB: 48 MB streamed, far past L2, ~1.7 ms
+MEMORY_REFERENCE_REPEATS = 5
 
 
 class DeviceUnavailable(RuntimeError):
@@ -124,6 +130,25 @@ def reference_seconds(device: torch.device = torch.device("cpu")) -> float:
     product = synchronized(lambda: torch.mm(left, right), device)
     product()
     return best_time(product, REFERENCE_REPEATS)
+
+
+def memory_reference_seconds(device: torch.device = torch.device("cpu")) -> float:
+    """Best time of a fixed elementwise add over arrays much larger than the caches."""
+    generator = torch.Generator().manual_seed(0)
+    left, right = (torch.randn(MEMORY_REFERENCE_ELEMENTS, generator=generator).to(device) for _ in range(2))
+    total = torch.empty_like(left)
+    stream = synchronized(lambda: torch.add(left, right, out=total), device)
+    stream()
+    return best_time(stream, MEMORY_REFERENCE_REPEATS)
+
+
+def bracketed(measure: Callable[[], object], device: torch.device) -> tuple[object, float, float]:
+    """Run `measure` between two readings of both references; returns its result, and the quieter
+    (lower) reading of the matrix product and of the streaming add."""
+    compute_before, memory_before = reference_seconds(device), memory_reference_seconds(device)
+    result = measure()
+    return (result, min(compute_before, reference_seconds(device)),
+            min(memory_before, memory_reference_seconds(device)))
 
 
 def _read_kib(field: str) -> int | None:

@@ -19,6 +19,34 @@ def test_judge_uses_the_threshold_both_ways(now, expected):
     assert gate.judge(info(1.0), info(now), threshold=0.10) == expected
 
 
+@pytest.mark.parametrize("noise, now, expected", [(0.0, 1.15, "regression"), (0.2, 1.15, "ok"),
+                                                  (0.2, 1.21, "regression"), (0.05, 1.11, "regression"),
+                                                  (0.2, 0.85, "ok"), (0.2, 0.80, "faster")])
+def test_a_noisy_baseline_widens_only_its_own_limit(noise, now, expected):
+    """The limit is the larger of the threshold and the process noise the baseline recorded."""
+    noisy = {**info(1.0), gate.NOISE: noise}
+    assert gate.allowed_slowdown(noisy, 0.10) == max(0.10, noise)
+    assert gate.judge(noisy, info(now), threshold=0.10) == expected
+
+
+@pytest.mark.parametrize("pressure_now, now, expected", [
+    (1.0, 1.15, "regression"),  # memory as fast as at baseline time: the plain threshold
+    (0.8, 1.15, "regression"),  # faster memory never tightens the limit
+    (1.3, 1.15, "ok"),  # memory 30% slower relative to arithmetic: up to 1.1 x 1.3 is excused
+    (1.3, 1.45, "regression"),  # but no more than that
+])
+def test_slower_memory_excuses_only_as_much_slowdown_as_it_measured(pressure_now, now, expected):
+    base = {**info(1.0), gate.PRESSURE: 1.0}
+    current = {**info(now), gate.PRESSURE: pressure_now}
+    assert gate.limit_ratio(base, current, 0.10) == pytest.approx(1.1 * max(1.0, pressure_now))
+    assert gate.judge(base, current, 0.10) == expected
+    assert gate.judge(info(1.0), current, 0.10) == ("regression" if now > 1.1 else "ok")  # no baseline pressure
+
+
+def test_scores_are_normalized_by_the_matrix_product():
+    assert gate.scores(0.002, 0.001, 0.004) == {gate.SCORE: 2.0, gate.TIME: 0.002, gate.PRESSURE: 4.0}
+
+
 def test_judge_refuses_different_settings_and_names_them():
     verdict = gate.judge(info(1.0), info(1.0, threads=2), 0.1)
     assert verdict == "not comparable: threads 1 vs 2"
@@ -30,8 +58,8 @@ def test_compare_and_render_say_regression_per_failing_benchmark(tmp_path):
                                                                     "a::z": info(1.0)}, 0.1)
     assert [v.verdict for v in verdicts] == ["regression", "ok", "new"]
     text = gate.render(verdicts, tmp_path / "base.json", 0.1)
-    assert text.splitlines()[0].split() == ["benchmark", "baseline", "now", "ratio", "verdict"]
-    assert text.splitlines()[1].split() == ["x", "1.000", "1.500", "1.500", "regression"]  # ms, ms, score ratio
+    assert text.splitlines()[0].split() == ["benchmark", "baseline", "now", "ratio", "verdict", "limit"]
+    assert text.splitlines()[1].split() == ["x", "1.000", "1.500", "1.500", "regression", "1.100"]  # ms, ms, ratios
     assert "1 regression(s) of 3 benchmarks" in text
 
 

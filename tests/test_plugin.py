@@ -36,7 +36,8 @@ def test_extra_info_records_settings_counts_and_rates(bench):
     document = json.loads((bench.path / "out.json").read_text())
     extra = document["benchmarks"][0]["extra_info"]
     for key in ("architecture", "config", "batch_size", "device", "dtype", "threads", "params", "macs",
-                "items_per_second", "gflops_per_second", "peak_memory_bytes", "gate_score", "reference_seconds"):
+                "items_per_second", "gflops_per_second", "peak_memory_bytes", "gate_score", "reference_seconds",
+                "memory_reference_seconds", "memory_pressure"):
         assert key in extra, key
     assert (extra["architecture"], extra["device"], extra["threads"]) == ("mlp", "cpu", 1)
     assert extra["params"] == 784 * int(extra["config"]["hidden"][0]) + int(extra["config"]["hidden"][0]) + \
@@ -55,7 +56,7 @@ def test_gate_passes_against_its_own_baseline_and_never_rewrites_it(bench):
     before = path.read_bytes()
     result = bench.runpytest(*FAST, "--gate", "--gate-threshold=300%")
     assert result.ret == 0, result.stdout.str()
-    result.stdout.fnmatch_lines(["benchmark*baseline*now*ratio*verdict", "test_tiny?8?*ok",
+    result.stdout.fnmatch_lines(["benchmark*baseline*now*ratio*verdict*limit", "test_tiny?8?*ok *",
                                  "gate: 0 regression(s) of 2 benchmarks against *0001_baseline.json*"])
     assert path.read_bytes() == before
 
@@ -69,11 +70,12 @@ def test_gate_fails_and_names_each_regression(bench):
     path.write_text(json.dumps(document))
     result = bench.runpytest(*FAST, "--gate", "--gate-threshold=300%", "--benchmark-json=gated.json")
     assert result.ret == 1
-    result.stdout.fnmatch_lines(["test_tiny?8?*regression", "test_tiny?16?*ok",
-                                 "gate: 1 regression(s) of 2 benchmarks*threshold +300%)"])
+    result.stdout.fnmatch_lines(["test_tiny?8?*regression *", "test_tiny?16?*ok *",
+                                 "gate: 1 regression(s) of 2 benchmarks*threshold +300%*"])
     gated = {entry["name"]: entry["extra_info"] for entry in json.loads((bench.path / "gated.json").read_text())["benchmarks"]}
     assert gated["test_tiny[8]"]["gate_remeasured"] == 3  # timed again three times before failing
-    assert gated["test_tiny[8]"]["gate_fresh_process_score"] > 0  # and once more in a new process
+    fresh_scores = gated["test_tiny[8]"]["gate_fresh_process_scores"]
+    assert len(fresh_scores) == 3 and min(fresh_scores) > 0  # and in three new processes
     assert "gate_remeasured" not in gated["test_tiny[16]"]
 
 

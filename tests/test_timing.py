@@ -52,6 +52,14 @@ def test_cpu_peak_memory_sees_a_large_allocation():
 
 def test_reference_workload_is_positive_and_small():
     assert 0 < timing.reference_seconds() < 1
+    assert 0 < timing.memory_reference_seconds() < 1
+
+
+def test_bracketed_returns_the_result_and_both_references():
+    calls = []
+    result, compute, memory = timing.bracketed(lambda: calls.append(1) or "measured", torch.device("cpu"))
+    assert (result, calls) == ("measured", [1])
+    assert 0 < compute < 1 and 0 < memory < 1
 
 
 def test_machine_class_names_the_cpu_count():
