@@ -9,26 +9,15 @@ time, so a slowdown of 15% is 15% of those layers' forward time, less of a whole
 from __future__ import annotations
 
 import argparse
-import json
-import subprocess
 import sys
-import tempfile
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from runs import ROOT, bench_run  # bench/runs.py: this script's own folder is first on sys.path
 
 
 def gate_run(slowdown: float, baseline: str) -> tuple[int, dict[str, dict]]:
     """Exit status of one gated smoke run and each benchmark's extra_info (after confirmation)."""
-    with tempfile.TemporaryDirectory() as scratch:
-        report = Path(scratch) / "run.json"
-        command = [sys.executable, "-m", "pytest", "bench", "-q", "-p", "no:cacheprovider", f"--gate={baseline}",
-                   f"--benchmark-json={report}", f"--inject-slowdown={slowdown}"]
-        done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
-        if done.returncode not in (0, 1) or not report.exists():
-            sys.exit(f"gate run broke (exit {done.returncode}):\n{done.stdout[-3000:]}{done.stderr[-2000:]}")
-        infos = {bench["fullname"]: bench["extra_info"] for bench in json.loads(report.read_text())["benchmarks"]}
-    return done.returncode, infos
+    status, document = bench_run([f"--gate={baseline}", f"--inject-slowdown={slowdown}"], accepted_exits=(0, 1))
+    return status, {bench["fullname"]: bench["extra_info"] for bench in document["benchmarks"]}
 
 
 def main() -> None:

@@ -10,22 +10,9 @@ from __future__ import annotations
 
 import argparse
 import json
-import subprocess
 import sys
-import tempfile
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-
-
-def timed_run(index: int, scratch: Path, pytest_options: list[str]) -> dict:
-    report = scratch / f"run{index}.json"
-    command = [sys.executable, "-m", "pytest", "bench", "-q", "-p", "no:cacheprovider",
-               f"--benchmark-json={report}", *pytest_options]
-    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
-    if done.returncode != 0 or not report.exists():
-        sys.exit(f"run {index} failed (exit {done.returncode}); nothing saved:\n{done.stdout[-3000:]}{done.stderr[-2000:]}")
-    return json.loads(report.read_text())
+from runs import ROOT, bench_run  # bench/runs.py: this script's own folder is first on sys.path
 
 
 def main() -> None:
@@ -41,11 +28,10 @@ def main() -> None:
 
     from models import baseline, gate
 
-    with tempfile.TemporaryDirectory() as scratch:
-        documents = []
-        for index in range(1, arguments.runs + 1):
-            documents.append(timed_run(index, Path(scratch), arguments.pytest_options))
-            print(f"run {index}/{arguments.runs} done", flush=True)
+    documents = []
+    for index in range(1, arguments.runs + 1):
+        documents.append(bench_run(arguments.pytest_options)[1])  # a failed run exits: nothing saved
+        print(f"run {index}/{arguments.runs} done", flush=True)
     try:
         merged = baseline.merge(documents)
     except gate.BaselineError as error:

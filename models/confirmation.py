@@ -2,10 +2,10 @@
 
 A benchmark whose first score is over its limit is a suspect, not yet a regression. Interference
 comes in two sizes: a burst (another process, a page-fault storm) that has passed by the end of the
-session, and a whole process whose memory landed badly (a bag-of-words train step, 10 MB of
-weights, stayed 11% slow for a whole run here, re-measured three times). So a suspect is timed
-again in this process, then in new ones; the best score of all stands, so a slowdown that belongs
-to the code still fails, and one that belongs to a burst or a process does not.
+session, and a spell that outlasts a whole run (a bag-of-words train step, 10 MB of weights, stayed
+11% slow for a whole run here, re-measured three times). So a suspect is timed again in this
+process, then in new ones, later; the measurement with the lowest ratio over its limit stands, so a
+slowdown that belongs to the code still fails, and one that belongs to a burst or a spell does not.
 """
 from __future__ import annotations
 
