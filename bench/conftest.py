@@ -6,7 +6,6 @@ import pytest
 from sweeps import inference_cases, train_cases
 
 CASES = {"inference": inference_cases, "train": train_cases}
-DTYPE_NAMES = {"fp32": "fp32", "bf16": "bf16"}
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:

@@ -25,8 +25,8 @@ def main() -> None:
     import models
     from models.counting import count
     from models.counting.measured import fvcore_analysis
-    from models.data import example_inputs
-    from models.timing import best_time
+    from models.data.synthetic import example_inputs
+    from models.harness.timing import best_time
 
     torch.set_num_threads(1)
     warnings.simplefilter("ignore")

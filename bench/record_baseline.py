@@ -2,17 +2,23 @@
 
     python bench/record_baseline.py [--runs 5] [--name baseline] [-- extra pytest options]
 
-Each run is a fresh `pytest bench` process; the runs are merged (models.baseline) into the next
-`.benchmarks/<machine id>/NNNN_<name>.json`. An existing file is never overwritten, and nothing is
-written unless every run succeeded.
+Each run is a fresh `pytest bench` process; the runs are merged (models.gate.baselines) into the
+next `.benchmarks/<machine id>/NNNN_<name>.json`. An existing file is never overwritten, and
+nothing is written unless every run succeeded.
 """
 from __future__ import annotations
 
 import argparse
 import json
 import sys
+from pathlib import Path
 
-from runs import ROOT, bench_run  # bench/runs.py: this script's own folder is first on sys.path
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from models import schema  # noqa: E402
+from models.gate.baselines import BaselineError, machine_class_of, merge, next_path  # noqa: E402
+from models.gate.processes import fresh_pytest  # noqa: E402
 
 
 def main() -> None:
@@ -23,28 +29,28 @@ def main() -> None:
     arguments = parser.parse_args()
     if arguments.runs < 2:
         parser.error("--runs: at least 2, or there is no noise to measure (plain --benchmark-save records one run)")
-    sys.path.insert(0, str(ROOT))
     from pytest_benchmark.utils import get_machine_id
-
-    from models import baseline, gate
 
     documents = []
     for index in range(1, arguments.runs + 1):
-        documents.append(bench_run(arguments.pytest_options)[1])  # a failed run exits: nothing saved
+        run = fresh_pytest(["bench", *arguments.pytest_options], ROOT)
+        if run.status != 0 or run.document is None:
+            sys.exit(f"error: run {index} failed (pytest exit {run.status}); nothing saved\n{run.output}")
+        documents.append(run.document)
         print(f"run {index}/{arguments.runs} done", flush=True)
     try:
-        merged = baseline.merge(documents)
-    except gate.BaselineError as error:
+        merged = merge(documents)
+    except BaselineError as error:
         sys.exit(f"error: {error}; nothing saved")
     directory = ROOT / ".benchmarks" / get_machine_id()
     directory.mkdir(parents=True, exist_ok=True)
-    path = baseline.next_path(directory, arguments.name)
+    path = next_path(directory, arguments.name)
     path.write_text(json.dumps(merged, indent=4))
     print(f"{'benchmark':<45} {'median q1 ms':>12} {'noise':>7}")
     for bench in merged["benchmarks"]:
         info = bench["extra_info"]
-        print(f"{bench['name']:<45} {info[gate.TIME] * 1e3:>12.3f} {info[gate.NOISE]:>7.1%}")
-    print(f"saved {path.relative_to(ROOT)} ({arguments.runs} processes, machine class {gate.machine_class_of(merged)})")
+        print(f"{bench['name']:<45} {info[schema.GATE_SECONDS] * 1e3:>12.3f} {info[schema.GATE_NOISE]:>7.1%}")
+    print(f"saved {path.relative_to(ROOT)} ({arguments.runs} processes, machine class {machine_class_of(merged)})")
 
 
 if __name__ == "__main__":

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from itertools import product
 
-from models.cases import Case
+from models.harness.cases import Case
+from models.schema import PROFILES  # noqa: F401 (the profiles this file declares sweeps for)
 
 # The labs' batch sizes per architecture (BERT at seq_len 128, its default).
 LAB_BATCH_SIZES = {"mlp": (1, 64, 128), "cnn": (1, 64, 128), "bow_mlp": (1, 64),
@@ -38,9 +39,6 @@ def _config_sweeps() -> list[Case]:
                    f"l{layers}h{hidden}v{vocab}")
               for layers, hidden, vocab in product(BOW_LAYERS, BOW_HIDDEN, BOW_VOCAB)]
     return cases
-
-
-PROFILES = ("smoke", "full")
 
 
 def inference_cases(profile: str) -> list[Case]:

@@ -3,10 +3,14 @@
     import models
     net = models.build("cnn", kernel=3, conv_layers=3)
     config = models.make_config("bert_qa", layers=2, attention="eager")
-"""
-from models.config import ArchConfig, ConfigError
-from models.registry import (ARCHITECTURES, Architecture, build, build_from_config, config_name,
-                             get_architecture, make_config)
 
-__all__ = ["ARCHITECTURES", "ArchConfig", "Architecture", "ConfigError", "build", "build_from_config",
-           "config_name", "get_architecture", "make_config"]
+Sub-packages: arch (configs, builders, registry), data (real or synthetic, saying which),
+counting (formulas and tables), harness (cases, timing, training), gate (the regression gate),
+report (tables and plots); cli and plugin are the entry points.
+"""
+from models.arch.config import ArchConfig, ConfigError
+from models.arch.registry import (ARCHITECTURES, Architecture, architecture_of, build, build_from_config,
+                                  get_architecture, make_config)
+
+__all__ = ["ARCHITECTURES", "ArchConfig", "Architecture", "ConfigError", "architecture_of", "build",
+           "build_from_config", "get_architecture", "make_config"]

@@ -5,7 +5,7 @@ from hypothesis import assume
 from hypothesis import strategies as st
 
 import models
-from models.geometry import window_output_size
+from models.arch.geometry import window_output_size
 
 batch_sizes = st.integers(min_value=1, max_value=4)
 

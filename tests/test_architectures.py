@@ -5,7 +5,7 @@ import pytest
 import torch
 
 import models
-from models.data import example_inputs
+from models.data.synthetic import example_inputs
 
 # Small enough to build and run in milliseconds, still every code path of the architecture.
 SMALL_BERT = dict(vocab=100, layers=2, hidden=32, heads=4, intermediate=64, positions=64, seq_len=16)

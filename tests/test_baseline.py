@@ -1,20 +1,22 @@
 """Recording a baseline over several processes: medians, noise, and never overwriting a file."""
 from __future__ import annotations
 
+import json
 import statistics
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from models import baseline, gate
+from models import schema
+from models.gate import baselines, rules
 
 
 def run_document(scores: dict[str, float], machine_class: str = "here") -> dict:
     """A pytest-benchmark document of one process: each benchmark's score, and a q1 time 1000x it."""
     return {"machine_info": {"nnbench": {"machine_class": machine_class}},
             "benchmarks": [{"name": name, "fullname": f"bench/t.py::{name}", "stats": {"q1": score / 1000},
-                            "extra_info": {gate.SCORE: score, gate.TIME: score / 1000, "threads": 1}}
+                            "extra_info": {schema.GATE_SCORE: score, schema.GATE_SECONDS: score / 1000, "threads": 1}}
                            for name, score in scores.items()]}
 
 
@@ -23,14 +25,14 @@ process_scores = st.lists(st.floats(min_value=0.5, max_value=2.0), min_size=2, m
 
 @given(process_scores)
 def test_merge_keeps_the_median_and_the_slowest_process_as_noise(scores):
-    merged = baseline.merge([run_document({"x": score}) for score in scores])
+    merged = baselines.merge([run_document({"x": score}) for score in scores])
     (bench,) = merged["benchmarks"]
     info = bench["extra_info"]
-    assert info[gate.SCORE] == pytest.approx(statistics.median(scores))
-    assert info[gate.NOISE] == pytest.approx(max(scores) / statistics.median(scores) - 1)
-    assert info[gate.NOISE] >= 0
-    assert info[baseline.SCORES] == scores
-    assert info[gate.TIME] * 1000 in [pytest.approx(score) for score in scores]  # a time some process measured
+    assert info[schema.GATE_SCORE] == pytest.approx(statistics.median(scores))
+    assert info[schema.GATE_NOISE] == pytest.approx(max(scores) / statistics.median(scores) - 1)
+    assert info[schema.GATE_NOISE] >= 0
+    assert info[schema.PROCESS_SCORES] == scores
+    assert info[schema.GATE_SECONDS] * 1000 in [pytest.approx(score) for score in scores]  # a time some process measured
     assert merged["machine_info"]["nnbench"] == {"machine_class": "here", "baseline_processes": len(scores)}
 
 
@@ -39,20 +41,20 @@ def test_merge_gives_every_benchmark_the_machines_median_memory_pressure():
     readings = iter((20.0, 21.0, 30.0, 22.0, 25.0, 19.0))  # median 21.5
     for document in documents:
         for bench in document["benchmarks"]:
-            bench["extra_info"][gate.PRESSURE] = next(readings)
-    merged = baseline.merge(documents)
-    assert [bench["extra_info"][gate.PRESSURE] for bench in merged["benchmarks"]] == [21.5, 21.5]
+            bench["extra_info"][schema.MEMORY_PRESSURE] = next(readings)
+    merged = baselines.merge(documents)
+    assert [bench["extra_info"][schema.MEMORY_PRESSURE] for bench in merged["benchmarks"]] == [21.5, 21.5]
 
 
 def test_merge_keeps_only_benchmarks_every_run_timed_and_the_gate_reads_the_result(tmp_path):
-    merged = baseline.merge([run_document({"x": 1.0, "y": 2.0}), run_document({"x": 1.2}),
+    merged = baselines.merge([run_document({"x": 1.0, "y": 2.0}), run_document({"x": 1.2}),
                              run_document({"x": 1.1, "y": 2.2})])
     assert [bench["name"] for bench in merged["benchmarks"]] == ["x"]
     path = tmp_path / "0001_baseline.json"
-    path.write_text(__import__("json").dumps(merged))
-    scores = gate.load_scores(path, "here")
-    assert scores["bench/t.py::x"][gate.SCORE] == pytest.approx(1.1)
-    assert gate.allowed_slowdown(scores["bench/t.py::x"], 0.1) == pytest.approx(max(0.1, 1.2 / 1.1 - 1))
+    path.write_text(json.dumps(merged))
+    scores = baselines.load_baseline(path, "here")
+    assert scores["bench/t.py::x"][schema.GATE_SCORE] == pytest.approx(1.1)
+    assert rules.allowed_slowdown(scores["bench/t.py::x"], 0.1) == pytest.approx(max(0.1, 1.2 / 1.1 - 1))
 
 
 @pytest.mark.parametrize("documents, message", [
@@ -61,12 +63,12 @@ def test_merge_keeps_only_benchmarks_every_run_timed_and_the_gate_reads_the_resu
     ([run_document({"x": 1.0}), run_document({"y": 1.0})], "no benchmark in common"),
 ])
 def test_merge_refuses_what_cannot_be_one_baseline(documents, message):
-    with pytest.raises(gate.BaselineError, match=message):
-        baseline.merge(documents)
+    with pytest.raises(baselines.BaselineError, match=message):
+        baselines.merge(documents)
 
 
 def test_next_path_numbers_after_every_saved_file_and_never_reuses_one(tmp_path):
-    assert baseline.next_path(tmp_path, "baseline").name == "0001_baseline.json"
+    assert baselines.next_path(tmp_path, "baseline").name == "0001_baseline.json"
     for name in ("0001_baseline.json", "0007_mine.json", "notes.json"):
         (tmp_path / name).write_text("{}")
-    assert baseline.next_path(tmp_path, "baseline").name == "0008_baseline.json"
+    assert baselines.next_path(tmp_path, "baseline").name == "0008_baseline.json"

@@ -7,7 +7,7 @@ import sys
 import pytest
 
 import models
-from models.__main__ import main
+from models.cli import main
 
 
 def test_list_prints_every_architecture_with_options(capsys):

@@ -3,23 +3,24 @@ from __future__ import annotations
 
 import pytest
 
-from models import confirmation, gate
+from models import schema
+from models.gate import confirmation, rules
 
-BASELINE = {gate.SCORE: 1.0, gate.TIME: 0.001, gate.PRESSURE: 1.0}
+BASELINE = {schema.GATE_SCORE: 1.0, schema.GATE_SECONDS: 0.001, schema.MEMORY_PRESSURE: 1.0}
 
 
 def measured(score: float, pressure: float) -> dict:
-    return {gate.SCORE: score, gate.TIME: score / 1000, gate.PRESSURE: pressure}
+    return {schema.GATE_SCORE: score, schema.GATE_SECONDS: score / 1000, schema.MEMORY_PRESSURE: pressure}
 
 
-@pytest.mark.parametrize("first, again, kept", [
-    (measured(1.3, 1.0), measured(1.2, 1.0), measured(1.2, 1.0)),  # a lower score under the same pressure
-    (measured(1.2, 1.0), measured(1.3, 1.0), measured(1.2, 1.0)),  # a worse one is dropped
-    (measured(1.3, 1.0), measured(1.35, 1.4), measured(1.35, 1.4)),  # slower, but under more memory pressure
-    (measured(1.3, 1.4), measured(1.3, 1.0), measured(1.3, 1.4)),  # same score, less excuse: the first stands
+@pytest.mark.parametrize("first, again, kept, ratio_over_limit", [
+    (measured(1.3, 1.0), measured(1.2, 1.0), measured(1.2, 1.0), 1.2 / 1.1),  # a lower score, same pressure
+    (measured(1.2, 1.0), measured(1.3, 1.0), measured(1.2, 1.0), 1.2 / 1.1),  # a worse one is dropped
+    (measured(1.3, 1.0), measured(1.35, 1.4), measured(1.35, 1.4), 1.35 / 1.54),  # slower, under more memory pressure
+    (measured(1.3, 1.4), measured(1.3, 1.0), measured(1.3, 1.4), 1.3 / 1.54),  # same score, less excuse: first stands
 ])
-def test_keep_best_keeps_the_measurement_with_the_lowest_margin(first, again, kept):
+def test_keep_best_keeps_the_measurement_with_the_lowest_ratio_over_limit(first, again, kept, ratio_over_limit):
     info = dict(first)
     confirmation.keep_best(info, again, BASELINE, 0.10)
     assert info == kept
-    assert gate.margin(BASELINE, info, 0.10) == min(gate.margin(BASELINE, first, 0.10), gate.margin(BASELINE, again, 0.10))
+    assert rules.ratio_over_limit(BASELINE, info, 0.10) == pytest.approx(ratio_over_limit)

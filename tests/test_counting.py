@@ -7,7 +7,7 @@ import json
 import pytest
 
 import models
-from models.__main__ import main
+from models.cli import main
 from models.counting import FORMULAS, count, render
 from models.counting.measured import check, measure
 from models.counting.walks import WALKS
@@ -34,7 +34,7 @@ def test_resnet18_json_params_and_fvcore_macs(capsys):
     assert result["params"] == 11689512
     assert result["macs"] == measure(models.make_config("resnet18")).fvcore_total
     assert {"params", "macs", "flops", "other_ops", "view", "batch_size", "dtype", "layers"} <= set(result)
-    assert (result["view"], result["batch_size"], result["dtype"]) == ("fvcore", 1, "float32")
+    assert (result["view"], result["batch_size"], result["dtype"]) == ("fvcore", 1, "fp32")
     row = result["layers"][0]
     assert set(row) >= {"name", "type", "input_shape", "output_shape", "weight_shape", "params", "macs",
                         "weight_bytes", "activation_bytes", "dtype"}
@@ -67,9 +67,23 @@ def test_flops_are_twice_macs_plus_bias_adds():
 
 def test_dtype_sets_bytes_and_the_row_precision():
     config = models.make_config("mlp")
-    full, half = count(config, dtype="float32"), count(config, dtype="bfloat16")
+    full, half = count(config, dtype="fp32"), count(config, dtype="bf16")
     assert full.total("weight_bytes") == 2 * half.total("weight_bytes") == 4 * full.params
-    assert {row.dtype for row in half.rows} == {"bfloat16"}
+    assert {row.dtype for row in half.rows} == {"bf16"}
+
+
+@pytest.mark.parametrize("spelling, canonical", [("float32", "fp32"), ("bfloat16", "bf16"), ("float16", "fp16"),
+                                                 ("fp16", "fp16")])
+def test_long_dtype_spellings_are_aliases_shown_by_their_short_name(capsys, spelling, canonical):
+    assert main(["count", "mlp", "--dtype", spelling, "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["dtype"] == canonical
+
+
+def test_an_unknown_dtype_is_a_usage_error_naming_the_choices(capsys):
+    with pytest.raises(SystemExit) as exit_status:
+        main(["count", "mlp", "--dtype", "int8"])
+    assert exit_status.value.code == 2
+    assert "'int8' is not one of fp32, bf16, fp16" in capsys.readouterr().err
 
 
 def test_bad_view_and_dtype_are_named():

@@ -7,10 +7,10 @@ import shutil
 import pytest
 import torch
 
-from models.data import (DATA_DIR_ENV, BagOfWordsSplit, DataError, example_inputs, iterate_batches,
-                         load_mnist, qa_inputs)
-from models.sst2 import featurize, load_sst2, top_words
 import models
+from models.data import (DATA_DIR_ENV, BagOfWordsSplit, DataError, example_inputs, iterate_batches, load_mnist,
+                         load_sst2, qa_inputs)
+from models.data.sst2 import featurize, top_words
 
 
 @pytest.fixture(autouse=True)
@@ -44,11 +44,14 @@ def test_mnist_data_dir_from_environment(monkeypatch, real_data_dir):
     assert not load_mnist().is_synthetic
 
 
-def test_missing_and_corrupt_mnist_are_one_line_errors(tmp_path, real_data_dir):
-    with pytest.raises(DataError, match="does not exist"):
-        load_mnist(tmp_path / "nowhere")
-    with pytest.raises(DataError, match="no MNIST IDX files"):
-        load_mnist(tmp_path)
+def test_missing_mnist_is_a_one_line_error(tmp_path):
+    for missing, message in ((tmp_path / "nowhere", "does not exist"), (tmp_path, "no MNIST IDX files")):
+        with pytest.raises(DataError, match=message) as error:
+            load_mnist(missing)
+        assert "\n" not in str(error.value)
+
+
+def test_corrupt_mnist_is_a_one_line_error(tmp_path, real_data_dir):
     (tmp_path / "mnist").mkdir()
     shutil.copy(real_data_dir / "mnist" / "t10k-labels-idx1-ubyte.gz", tmp_path / "mnist")
     with gzip.open(tmp_path / "mnist" / "t10k-images-idx3-ubyte.gz", "wb") as broken:

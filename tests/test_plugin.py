@@ -7,7 +7,7 @@ import pytest
 
 BENCH_FILE = """
 import pytest
-from models.cases import Case
+from models.harness.cases import Case
 
 @pytest.mark.parametrize("hidden", ["8", "16"])
 def test_tiny(hidden, measure):
@@ -43,6 +43,15 @@ def test_extra_info_records_settings_counts_and_rates(bench):
     assert extra["params"] == 784 * int(extra["config"]["hidden"][0]) + int(extra["config"]["hidden"][0]) + \
         int(extra["config"]["hidden"][0]) * 10 + 10
     assert document["machine_info"]["nnbench"]["machine_class"].endswith("-cpu")
+
+
+def test_long_dtype_spelling_is_an_alias_and_ids_use_the_short_name(bench):
+    bench.makepyfile(test_ids="""
+import pytest
+def test_dtype(request):
+    assert request.config.getoption("--dtype") == "fp32"
+""")
+    bench.runpytest("-p", "models.plugin", "--dtype=float32", "test_ids.py").assert_outcomes(passed=1)
 
 
 def test_gate_without_baseline_says_so_and_passes(bench):
@@ -101,21 +110,23 @@ def test_cuda_without_a_gpu_skips_with_the_reason(bench):
 @pytest.mark.parametrize("option, message", [("--threads=0", "must be at least 1, got 0"),
                                              ("--device=tpu", "'tpu' is not one of cpu, cuda"),
                                              ("--profile=huge", "'huge' is not one of smoke, full"),
-                                             ("--gate-threshold=abc", "is not a fraction")])
+                                             ("--gate-threshold=abc", "is not a fraction"),
+                                             ("--dtype=fp16", "'fp16' is not one of fp32, bf16")])
 def test_bad_options_are_usage_errors(bench, option, message):
     result = bench.runpytest("-p", "models.plugin", option)
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines([f"*{message}*"])
 
 
-def test_injected_slowdown_slows_linear_layers(bench):
-    bench.makepyfile(test_slow="""
-import time, torch
-def test_slow():
-    layer = torch.nn.Linear(256, 256)
-    x = torch.randn(64, 256)
-    started = time.perf_counter(); layer(x); assert time.perf_counter() - started > 0
-    assert layer.forward.__name__ == "slowed"
+@pytest.mark.parametrize("option, wrapped", [("--inject-slowdown=0.5", "slowed"), ("--inject-slowdown=0", "forward")])
+def test_inject_slowdown_option_wraps_linear_and_conv_forward(bench, option, wrapped):
+    """The option installs models.harness.slowdown (tests/test_slowdown.py shows what it does); in a
+    subprocess, so that this test process keeps torch's own layers."""
+    bench.makepyfile(test_wrapped=f"""
+import torch
+def test_wrapped():
+    assert torch.nn.Linear.forward.__name__ == {wrapped!r}
+    assert torch.nn.Conv2d.forward.__name__ == {wrapped!r}
 """)
-    result = bench.runpytest("-p", "models.plugin", "--inject-slowdown=0.5", "test_slow.py")
+    result = bench.runpytest_subprocess("-p", "models.plugin", option, "test_wrapped.py")
     result.assert_outcomes(passed=1)

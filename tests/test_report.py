@@ -2,15 +2,18 @@
 from __future__ import annotations
 
 import json
+import os
 
 import pytest
 
-from models.__main__ import main
-from models.report import bert_gemm_listing, layer_table, load_results, write_report
+from models.cli import main
+from models.report.document import write_report
+from models.report.results import load_results
+from models.report.tables import bert_gemm_listing, layer_table
 
 BENCH_FILE = """
 import pytest
-from models.cases import Case
+from models.harness.cases import Case
 
 @pytest.mark.parametrize("batch", [1, 4])
 def test_inference(batch, measure):
@@ -31,7 +34,7 @@ def results(tmp_path_factory):
                     "--benchmark-max-time=0.01", "--benchmark-json=bench.json", "test_tiny.py"],
                    cwd=folder, check=True, capture_output=True)
     done = subprocess.run([sys.executable, "-m", "models", "train", "mlp", "--set", "hidden=16", "--json"],
-                          capture_output=True, text=True, check=True, env={**__import__("os").environ,
+                          capture_output=True, text=True, check=True, env={**os.environ,
                                                                            "NNBENCH_DATA_DIR": ""})
     (folder / "train.json").write_text(done.stdout)
     return folder
@@ -79,7 +82,7 @@ def test_training_results_join_benchmarks_only_on_equal_configs(results):
 
 def test_layer_table_answers_weights_against_activations():
     table = layer_table("resnet18")
-    assert "| conv1 | Conv2d | 1x3x224x224 | 64x3x7x7 | 1x64x112x112 | 36.75 KB | 3.06 MB | float32 |" in table
+    assert "| conv1 | Conv2d | 1x3x224x224 | 64x3x7x7 | 1x64x112x112 | 36.75 KB | 3.06 MB | fp32 |" in table
     assert "activations are smaller than weights" in table  # 44.6 MB of weights dwarf batch-1 activations
 
 

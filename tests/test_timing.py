@@ -1,50 +1,51 @@
-"""Timing helpers: devices, threads, synchronization and memory readings."""
+"""Harness helpers: devices, threads, synchronization, memory readings, reference workloads; the machine class."""
 from __future__ import annotations
 
 import pytest
 import torch
 
-from models import timing
+from models.gate import machine
+from models.harness import devices, memory, timing
 
 
 def test_cuda_without_a_gpu_is_a_clear_error():
     if torch.cuda.is_available():
         pytest.skip("this machine has a GPU")
-    with pytest.raises(timing.DeviceUnavailable, match="CUDA asked for"):
-        timing.resolve_device("cuda")
+    with pytest.raises(devices.DeviceUnavailable, match="CUDA asked for"):
+        devices.resolve_device("cuda")
     with pytest.raises(ValueError, match="device: 'tpu'"):
-        timing.resolve_device("tpu")
+        devices.resolve_device("tpu")
 
 
 def test_threads_are_set_and_reported():
     previous = torch.get_num_threads()
     try:
-        assert timing.set_threads(1) == 1
+        assert devices.set_threads(1) == 1
     finally:
         torch.set_num_threads(previous)
 
 
 def test_cpu_timing_needs_no_synchronize_wrapper():
     function = lambda: None  # noqa: E731
-    assert timing.synchronized(function, torch.device("cpu")) is function
+    assert devices.synchronized(function, torch.device("cpu")) is function
 
 
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA device: the CUDA timing path runs on GPU machines")
 def test_cuda_timing_waits_for_the_kernel():
     device = torch.device("cuda")
     matrix = torch.randn(2048, 2048, device=device)
-    timed = timing.synchronized(lambda: matrix @ matrix, device)
+    timed = devices.synchronized(lambda: matrix @ matrix, device)
     timing.warm_up(timed)
     assert timing.best_time(timed, 3) > 0
     result: dict = {}
-    with timing.peak_memory(device, result):
+    with memory.peak_memory(device, result):
         timed()
     assert result["peak_memory_bytes"] >= 2048 * 2048 * 4
 
 
 def test_cpu_peak_memory_sees_a_large_allocation():
     result: dict = {}
-    with timing.peak_memory(torch.device("cpu"), result):
+    with memory.peak_memory(torch.device("cpu"), result):
         block = torch.ones(64, 1024, 1024 // 4)  # 64 MiB, touched by the fill
         del block
     assert result["peak_memory_bytes"] >= 32 * 2**20
@@ -65,4 +66,4 @@ def test_bracketed_returns_the_result_and_both_references():
 def test_machine_class_names_the_cpu_count():
     import os
 
-    assert f"-{os.cpu_count()}cpu-cpu" in timing.machine_class(torch.device("cpu"))
+    assert f"-{os.cpu_count()}cpu-cpu" in machine.machine_class(torch.device("cpu"))

@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from models.__main__ import main
+from models.cli import main
 
 
 @pytest.fixture(autouse=True)

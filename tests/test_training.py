@@ -5,9 +5,8 @@ import pytest
 import torch
 
 import models
-from models.data import DenseSplit, example_inputs, load_mnist
-from models.sst2 import load_sst2
-from models.training import OBJECTIVES, evaluate, fit, qa_targets, train_step
+from models.data import DenseSplit, example_inputs, load_mnist, load_sst2, qa_targets
+from models.harness.training import OBJECTIVES, evaluate, fit, train_step
 
 
 @pytest.fixture(autouse=True)

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from math import prod
 from typing import Callable
 
-from models.geometry import window_output_size
+from models.arch.geometry import window_output_size
 
 Shape = tuple[int, ...]
 

@@ -21,7 +21,7 @@ from math import prod
 import torch
 
 from models.counting.table import count
-from models.data import example_inputs
+from models.data.synthetic import example_inputs
 
 
 def sdpa_flop_jit(inputs, outputs) -> int:
@@ -65,7 +65,7 @@ def measure(config, batch_size: int = 1) -> Measured:
     """Build the real model (eval, float32), trace it with fvcore, run it under FlopCounterMode."""
     from torch.utils.flop_counter import FlopCounterMode
 
-    from models.registry import build_from_config
+    from models.arch.registry import build_from_config
 
     torch.manual_seed(0)
     inputs = example_inputs(config, batch_size)

@@ -4,10 +4,10 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 
 from models.counting.formulas import Shape, numel
+from models.schema import DTYPE_BYTES, canonical_dtype
 from models.counting.walks import walk_layers
 
 VIEWS = ("fvcore", "complete")
-DTYPE_BYTES = {"float32": 4, "bfloat16": 2, "float16": 2}
 
 
 @dataclass(slots=True)  # not frozen: built by the thousand, building must be cheap
@@ -63,12 +63,11 @@ class CountTable:
                             for key, value in asdict(row).items()} for row in self.rows]}
 
 
-def count(config, batch_size: int = 1, dtype: str = "float32", view: str = "fvcore") -> CountTable:
+def count(config, batch_size: int = 1, dtype: str = "fp32", view: str = "fvcore") -> CountTable:
     """The analytic table of `config` at `batch_size` in `view`; shapes by formula, nothing runs."""
     if view not in VIEWS:
         raise ValueError(f"view: {view!r} is not one of {', '.join(VIEWS)}")
-    if dtype not in DTYPE_BYTES:
-        raise ValueError(f"dtype: {dtype!r} is not one of {', '.join(DTYPE_BYTES)}")
+    dtype = canonical_dtype(dtype)
     width = DTYPE_BYTES[dtype]
     rows = tuple(
         Row(layer.name, layer.type, layer.input_shape, cost.output_shape, cost.weight_shape, cost.params,

@@ -9,12 +9,12 @@ from __future__ import annotations
 from math import prod
 from typing import Callable
 
-from models.bert import TOKEN_TYPES, BertQAConfig
-from models.bow_mlp import BowMLPConfig
-from models.cnn import CNNConfig
+from models.arch.bert import TOKEN_TYPES, BertQAConfig
+from models.arch.bow_mlp import BowMLPConfig
+from models.arch.cnn import CNNConfig
 from models.counting.formulas import FORMULAS, Cost, Layer, Shape
-from models.mlp import MLPConfig
-from models.resnet import STAGE_BLOCKS, STAGE_WIDTHS, STEM_WIDTH, ResNetConfig
+from models.arch.mlp import MLPConfig
+from models.arch.resnet import STAGE_BLOCKS, STAGE_WIDTHS, STEM_WIDTH, ResNetConfig
 
 
 class ShapeWalk:

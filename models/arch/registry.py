@@ -6,8 +6,8 @@ from typing import Callable
 
 from torch import nn
 
-from models import bert, bow_mlp, cnn, mlp, resnet
-from models.config import ArchConfig, ConfigError
+from models.arch import bert, bow_mlp, cnn, mlp, resnet
+from models.arch.config import ArchConfig, ConfigError
 
 
 @dataclass(frozen=True)
@@ -43,11 +43,11 @@ def make_config(name: str, **options) -> ArchConfig:
     return get_architecture(name).config(**options)
 
 
-def config_name(config: ArchConfig) -> str:
-    """The registered architecture name of a config instance."""
+def architecture_of(config: ArchConfig) -> Architecture:
+    """The registered architecture whose config type `config` is."""
     for arch in ARCHITECTURES.values():
         if type(config) is arch.config_type:
-            return arch.name
+            return arch
     raise ConfigError(f"{type(config).__name__} is not a registered architecture config")
 
 
@@ -58,4 +58,4 @@ def build(name: str, **options) -> nn.Module:
 
 
 def build_from_config(config: ArchConfig) -> nn.Module:
-    return get_architecture(config_name(config)).builder(config)
+    return architecture_of(config).builder(config)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from models.config import ArchConfig
+from models.arch.config import ArchConfig
 
 
 @dataclass(frozen=True)

@@ -1,12 +1,18 @@
-"""What each CLI verb does, given parsed arguments; returns the exit status."""
+"""`python -m models {list,count,train,report,export}`: the parser, then what each verb does.
+
+Every user error (bad option, unknown architecture, missing data) ends as one line on stderr and
+exit status 2; a verb returns its exit status.
+"""
 from __future__ import annotations
 
 import argparse
 import json
 import sys
 
-from models.config import parse_assignments
-from models.registry import ARCHITECTURES, get_architecture
+from models import schema
+from models.arch.config import ConfigError, parse_assignments, positive_int
+from models.arch.registry import ARCHITECTURES, get_architecture
+from models.data.splits import DataError
 
 
 def _config(arguments: argparse.Namespace, **defaults):
@@ -39,9 +45,6 @@ def count_layers(arguments: argparse.Namespace) -> int:
     return 0 if ok else 1
 
 
-VERBS = {"list": list_architectures, "count": count_layers}
-
-
 # The train command's defaults per task: MNIST-shaped ResNet, and batch sizes that train well.
 TASK_DEFAULTS = {"mnist": {"resnet18": {"in_channels": 1, "image_size": 28, "classes": 10}}}
 TRAIN_BATCH_SIZE = {"mnist": 32, "sst2": 64}
@@ -50,12 +53,11 @@ TRAIN_BATCH_SIZE = {"mnist": 32, "sst2": 64}
 def train_model(arguments: argparse.Namespace) -> int:
     import torch
 
+    from models.arch.registry import build_from_config
     from models.counting import count
-    from models.data import load_mnist
-    from models.registry import build_from_config
-    from models.sst2 import load_sst2
-    from models.timing import set_threads
-    from models.training import fit
+    from models.data import load_mnist, load_sst2
+    from models.harness.devices import set_threads
+    from models.harness.training import fit
 
     arch = get_architecture(arguments.arch)
     if arch.task not in TRAIN_BATCH_SIZE:
@@ -91,7 +93,7 @@ def train_model(arguments: argparse.Namespace) -> int:
 
 
 def report(arguments: argparse.Namespace) -> int:
-    from models.report import write_report
+    from models.report.document import write_report
 
     path = write_report(arguments.results, arguments.out)
     print(f"report: {path}")
@@ -101,8 +103,8 @@ def report(arguments: argparse.Namespace) -> int:
 def export(arguments: argparse.Namespace) -> int:
     import importlib.util
 
-    from models.data import example_inputs
-    from models.registry import build_from_config
+    from models.arch.registry import build_from_config
+    from models.data.synthetic import example_inputs
 
     if importlib.util.find_spec("onnx") is None:
         raise ValueError("export needs the onnx package: pip install 'nnbench[onnx]' (or pip install onnx)")
@@ -117,4 +119,69 @@ def export(arguments: argparse.Namespace) -> int:
     return 0
 
 
-VERBS.update({"train": train_model, "report": report, "export": export})
+VERBS = {"list": list_architectures, "count": count_layers, "train": train_model, "report": report, "export": export}
+
+
+
+
+def _dtype(text: str) -> str:
+    try:
+        return schema.canonical_dtype(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error).removeprefix("dtype: ")) from None
+
+
+def _add_model_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("arch", metavar="ARCH", help="architecture name (see `list`)")
+    parser.add_argument("--set", dest="assignments", action="append", default=[], metavar="KEY=VALUE",
+                        help="config option, repeatable, e.g. --set hidden=1024,128 (default: none)")
+
+
+def parser() -> argparse.ArgumentParser:
+    root = argparse.ArgumentParser(prog="python -m models", description="Workloads, counts, training and reports of nnbench.")
+    verbs = root.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    verbs.add_parser("list", help="architectures, their options and default inputs")
+
+    count = verbs.add_parser("count", help="analytic params, MACs and per-layer table")
+    _add_model_arguments(count)
+    count.add_argument("--batch-size", type=positive_int, default=1, metavar="N", help="(default: 1)")
+    count.add_argument("--dtype", type=_dtype, default="fp32", metavar="DTYPE",
+                       help=f"{'|'.join(schema.DTYPE_BYTES)} (float32/bfloat16/float16 accepted) (default: fp32)")
+    count.add_argument("--view", choices=("fvcore", "complete"), default="fvcore", help="(default: fvcore)")
+    count.add_argument("--json", action="store_true", help="one JSON object instead of a table")
+    count.add_argument("--check", action="store_true",
+                       help="also run fvcore and FlopCounterMode on the real model; exit 1 on mismatch")
+
+    train = verbs.add_parser("train", help="train on the task's data and report accuracy and time")
+    _add_model_arguments(train)
+    train.add_argument("--epochs", type=positive_int, default=1, metavar="N", help="(default: 1)")
+    train.add_argument("--batch-size", type=positive_int, default=None, metavar="N",
+                       help="(default: 32 for MNIST, 64 for SST-2)")
+    train.add_argument("--data-dir", default=None, metavar="DIR",
+                       help="folder with mnist/ and sst2/ (default: $NNBENCH_DATA_DIR, else synthetic data)")
+    train.add_argument("--download", action="store_true", help="download the real data if it is not found")
+    train.add_argument("--threads", type=positive_int, default=1, metavar="N", help="torch threads (default: 1)")
+    train.add_argument("--seed", type=int, default=0, metavar="N", help="(default: 0)")
+    train.add_argument("--json", action="store_true", help="one JSON object instead of text")
+
+    report = verbs.add_parser("report", help="Markdown tables and PNG plots from result JSON files")
+    report.add_argument("results", nargs="+", metavar="RESULTS", help="benchmark or training JSON files")
+    report.add_argument("--out", required=True, metavar="DIR", help="output folder (created if missing)")
+
+    export = verbs.add_parser("export", help="write the model graph as ONNX for Netron")
+    _add_model_arguments(export)
+    export.add_argument("--onnx", required=True, metavar="PATH", help="output .onnx file")
+    return root
+
+
+def main(argv: list[str] | None = None) -> int:
+    arguments = parser().parse_args(argv)
+    try:
+        return VERBS[arguments.command](arguments)
+    except (ConfigError, DataError, ValueError, OSError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("error: interrupted", file=sys.stderr)
+        return 130

@@ -8,6 +8,8 @@ import matplotlib
 matplotlib.use("Agg")  # files only: no display on CI machines
 from matplotlib import pyplot as plt  # noqa: E402
 
+from models import schema  # noqa: E402
+
 
 def _finish(axes) -> None:
     """Legend outside the axes, so no line is hidden behind it."""
@@ -68,7 +70,7 @@ def write_plots(rows, folder: Path) -> list[Path]:
             smallest[id(row.training)] = row if known is None or row.batch_size < known.batch_size else known
     trained = list(smallest.values())
     if trained:
-        for name, value, xlabel in (("accuracy_vs_macs", lambda r: r.extra["macs"] / r.batch_size, "MACs per example"),
+        for name, value, xlabel in (("accuracy_vs_macs", lambda r: r.extra[schema.MACS] / r.batch_size, "MACs per example"),
                                     ("accuracy_vs_inference_time", lambda r: r.median_seconds * 1e3,
                                      "inference time of the batch (ms)")):
             figure, axes = plt.subplots(figsize=(7, 4.5))

@@ -13,15 +13,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from models.data import Split, TaskData, iterate_batches
-
-
-def qa_targets(batch_size: int, seq_len: int, seed: int = 0) -> torch.Tensor:
-    """(B, 2) answer start and end positions inside the context, for synthetic QA training."""
-    generator = torch.Generator().manual_seed(seed)
-    start = torch.randint(seq_len // 4, seq_len, (batch_size,), generator=generator)
-    end = torch.minimum(start + torch.randint(0, 8, (batch_size,), generator=generator), torch.tensor(seq_len - 1))
-    return torch.stack([start, end], dim=1)
+from models.data.splits import Split, TaskData, iterate_batches
 
 
 def _logits(outputs) -> torch.Tensor:

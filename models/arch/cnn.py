@@ -6,8 +6,8 @@ from dataclasses import dataclass
 
 from torch import nn
 
-from models.config import ArchConfig, ConfigError
-from models.geometry import window_output_size
+from models.arch.config import ArchConfig, ConfigError
+from models.arch.geometry import window_output_size
 
 # (kernel, pool stride) of the third block the lab's 3-layer variant appended; its own kernel is 2.
 THIRD_BLOCK_KERNEL = 2

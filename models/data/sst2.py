@@ -2,15 +2,13 @@
 from __future__ import annotations
 
 import os
-import random
 from collections import Counter
 from pathlib import Path
 
 import torch
 
-from models.data import SYNTHETIC_SEED, BagOfWordsSplit, DataError, TaskData, resolve_data_dir
-
-SYNTHETIC_ROWS = (8000, 872)  # train / dev sentences; dev matches GLUE's dev size
+from models.data.splits import BagOfWordsSplit, DataError, TaskData, resolve_data_dir
+from models.data.synthetic import synthetic_sentences
 
 
 def featurize(sentences: list[str], labels: list[int], words: dict[str, int]) -> BagOfWordsSplit:
@@ -52,28 +50,12 @@ def _columns(split) -> tuple[list[str], list[int]]:
     return list(split["sentence"]), [int(label) for label in split["label"]]
 
 
-def synthetic_sst2() -> tuple[tuple[list[str], list[int]], tuple[list[str], list[int]]]:
-    """Sentences over made-up words whose label follows a handful of sentiment words."""
-    rng = random.Random(SYNTHETIC_SEED)
-    neutral = [f"w{index}" for index in range(3000)]
-    positive, negative = [f"good{index}" for index in range(20)], [f"bad{index}" for index in range(20)]
-
-    def sentence() -> tuple[str, int]:
-        label = rng.random() < 0.5
-        cue = rng.choices(positive if label else negative, k=rng.randint(1, 3))
-        filler = rng.choices(neutral, k=rng.randint(3, 18))
-        return " ".join(rng.sample(cue + filler, len(cue) + len(filler))), int(label)
-
-    rows = [[sentence() for _ in range(count)] for count in SYNTHETIC_ROWS]
-    return tuple((list(sentences), list(labels)) for sentences, labels in (zip(*split) for split in rows))
-
-
 def load_sst2(data_dir: str | os.PathLike | None = None, download: bool = False,
               vocab: int = 10_000) -> TaskData:
     """GLUE SST-2 train/dev from TSV files, from the hub when asked, else a synthetic set."""
     directory = resolve_data_dir(data_dir)
     if directory is None and not download:
-        train, dev = synthetic_sst2()
+        train, dev = synthetic_sentences()
         return bag_of_words(train, dev, vocab, f"synthetic SST-2-shaped set ({len(train[0])} train / "
                                                 f"{len(dev[0])} dev sentences)")
     import datasets

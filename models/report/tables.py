@@ -1,69 +1,11 @@
-"""The lab reports from result JSON: seed-style Markdown tables per sweep, plots, per-layer tables.
-
-Inputs are pytest-benchmark JSON files (`--benchmark-json`, or saved under .benchmarks/) and
-training JSON from `python -m models train --json` (one object, or a list of them). A training
-result joins a benchmark row when architecture and config are equal.
-"""
+"""The report's Markdown tables: sweeps per architecture, training runs, layers, BERT's GEMMs."""
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass, field
-from pathlib import Path
-
+from models import schema
+from models.arch.registry import make_config
 from models.counting import count
 from models.counting.table import human
-from models.data import DataError
-from models.registry import ARCHITECTURES, make_config
-
-
-@dataclass
-class ResultRow:
-    name: str
-    architecture: str
-    mode: str  # "inference" or "train"
-    batch_size: int
-    config: dict
-    median_seconds: float
-    extra: dict
-    training: dict | None = None  # the matching `train --json` result, if any
-    varied: dict = field(default_factory=dict)  # options that differ from the architecture's defaults
-
-    @property
-    def items_per_second(self) -> float:
-        return self.batch_size / self.median_seconds
-
-
-def _key(architecture: str, config: dict) -> str:
-    return architecture + json.dumps(config, sort_keys=True)
-
-
-def load_results(paths: list[str]) -> tuple[list[ResultRow], list[dict]]:
-    benchmarks, trainings = [], []
-    for path in map(Path, paths):
-        try:
-            document = json.loads(path.read_text())
-        except (OSError, json.JSONDecodeError, UnicodeDecodeError) as error:
-            raise DataError(f"{path}: unreadable result file ({type(error).__name__})") from None
-        if isinstance(document, dict) and isinstance(document.get("benchmarks"), list):
-            benchmarks += document["benchmarks"]
-        elif isinstance(document, dict) and "accuracy" in document:
-            trainings.append(document)
-        elif isinstance(document, list) and all(isinstance(item, dict) and "accuracy" in item for item in document):
-            trainings += document
-        else:
-            raise DataError(f"{path}: neither pytest-benchmark JSON nor training JSON")
-    by_config = {_key(t["architecture"], t["config"]): t for t in trainings}
-    rows = []
-    for bench in benchmarks:
-        extra = bench.get("extra_info", {})
-        if extra.get("architecture") not in ARCHITECTURES:
-            continue  # a benchmark of someone else's: nothing to report on
-        defaults = make_config(extra["architecture"]).options()
-        rows.append(ResultRow(
-            bench["name"], extra["architecture"], extra.get("mode", "inference"), extra["batch_size"],
-            extra["config"], bench["stats"]["median"], extra, by_config.get(_key(extra["architecture"], extra["config"])),
-            {key: value for key, value in extra["config"].items() if defaults.get(key) != value}))
-    return rows, trainings
+from models.report.results import ResultRow
 
 
 def _shape(values) -> str:
@@ -99,9 +41,9 @@ def sweep_tables(rows: list[ResultRow]) -> list[tuple[str, str]]:
             trained = row.training or {}
             body.append([str(row.batch_size), *(_option(row.config[k]) for k in varied),
                          _shape(table.rows[0].input_shape), _shape(table.rows[-1].output_shape),
-                         f"{row.extra.get('params', table.params):,}", human(row.extra.get("macs", table.macs)),
+                         f"{row.extra.get(schema.PARAMS, table.params):,}", human(row.extra.get(schema.MACS, table.macs)),
                          f"{row.median_seconds * 1e3:.3f}", f"{row.items_per_second:,.1f}",
-                         f"{row.extra.get('gflops_per_second', 0):.2f}",
+                         f"{row.extra.get(schema.GFLOPS_PER_SECOND, 0):.2f}",
                          f"{trained['train_seconds']:.2f}" if trained else "-",
                          f"{trained['accuracy']:.4f}" if trained else "-"])
         tables.append((f"{architecture} {mode}: {what}", markdown_table(header, body)))
@@ -137,30 +79,3 @@ def bert_gemm_listing(config: dict | None = None) -> str:
              _shape(row.output_shape), f"{row.macs:,}"]
             for row in table.rows if row.name.startswith("bert.encoder.layer.0.") and row.type in ("Linear", "MatMul")]
     return markdown_table(["GEMM", "input shape", "second operand", "output shape", "MACs"], body)
-
-
-def write_report(paths: list[str], out: str) -> Path:
-    from models.plots import write_plots
-
-    rows, trainings = load_results(paths)
-    if not rows and not trainings:
-        raise DataError("no nnbench results in the given files")
-    folder = Path(out)
-    folder.mkdir(parents=True, exist_ok=True)
-    plots = write_plots(rows, folder)
-    parts = ["# nnbench report", "",
-             f"From {len(paths)} result file(s): {len(rows)} benchmark rows, {len(trainings)} training runs. "
-             "Times are pytest-benchmark medians; MACs are the analytic `complete` view (one multiply-add each).", ""]
-    for title, table in sweep_tables(rows):
-        parts += [f"## {title}", "", table, ""]
-    if trainings:
-        parts += ["## Training runs", "", training_table(trainings), ""]
-    if plots:
-        parts += ["## Plots", ""] + [f"![{path.stem}]({path.name})" for path in plots] + [""]
-    for architecture in sorted({row.architecture for row in rows} | {t["architecture"] for t in trainings}):
-        parts += [f"## Layers of {architecture} (defaults, batch 1)", "", layer_table(architecture), ""]
-    if any(row.architecture == "bert_qa" for row in rows):
-        parts += ["## BERT first-block GEMMs", "", bert_gemm_listing(), ""]
-    path = folder / "report.md"
-    path.write_text("\n".join(parts))
-    return path

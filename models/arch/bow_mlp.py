@@ -6,8 +6,8 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from models.config import ArchConfig
-from models.mlp import dense_stack
+from models.arch.config import ArchConfig
+from models.arch.mlp import dense_stack
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 import torchvision
 from torch import nn
 
-from models.config import ArchConfig
+from models.arch.config import ArchConfig
 
 # torchvision's resnet18 layout: BasicBlocks per stage and each stage's width.
 STAGE_BLOCKS = (2, 2, 2, 2)

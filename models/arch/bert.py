@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from torch import nn
 
-from models.config import ArchConfig, require
+from models.arch.config import ArchConfig, require
 
 ATTENTION_IMPLEMENTATIONS = ("sdpa", "eager")
 TOKEN_TYPES = 2  # BERT's segment A / segment B

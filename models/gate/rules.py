@@ -1,0 +1,94 @@
+"""The gate's rules: from a baseline's extra_info and this run's, a limit and a verdict. Pure maths.
+
+What is compared is each benchmark's GATE_SCORE: the first quartile (q1) of its round times over
+the best time of a fixed reference matrix product measured beside it. A low quantile ignores the
+rounds that interference made slow, and unlike the minimum it is not one lucky round; dividing by
+the reference cancels a machine that is slower as a whole.
+
+A benchmark's limit, the ratio of scores above which it is a regression, is
+    (1 + allowed slowdown) x memory excuse
+where the allowed slowdown is the larger of the threshold and the noise its baseline recorded
+between processes (models.gate.baselines), and the memory excuse is how much slower main memory
+is now than at baseline time, relative to arithmetic (>= 1): a neighbour's memory traffic must not
+fail a memory-bound benchmark, while a compute slowdown leaves the streaming add alone and is
+judged on the plain threshold. The measurements behind each rule are in the README ("The gate").
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from models import schema
+
+DEFAULT_THRESHOLD = 0.10  # README "The gate" has the false-alarm and detection runs behind it
+VERDICTS = ("ok", "faster", "regression", "new", "not comparable: ...")
+
+
+def gate_entries(q1_seconds: float, compute_reference: float, memory_reference: float) -> dict:
+    """The extra_info entries the gate judges, from one measurement and its bracketing references."""
+    return {schema.GATE_SCORE: q1_seconds / compute_reference, schema.GATE_SECONDS: q1_seconds,
+            schema.MEMORY_PRESSURE: memory_reference / compute_reference}
+
+
+def score_ratio(baseline: dict | None, now: dict) -> float | None:
+    """Change of the score: 1.15 is 15% slower on an equal machine; None without both scores."""
+    if not baseline or not baseline.get(schema.GATE_SCORE) or not now.get(schema.GATE_SCORE):
+        return None
+    return now[schema.GATE_SCORE] / baseline[schema.GATE_SCORE]
+
+
+def allowed_slowdown(baseline: dict | None, threshold: float) -> float:
+    """The slowdown this benchmark may show: the threshold, or more where the baseline saw this
+    benchmark vary that much between processes of unchanged code."""
+    return max(threshold, (baseline or {}).get(schema.GATE_NOISE) or 0.0)
+
+
+def memory_excuse(baseline: dict | None, now: dict) -> float:
+    """How much slower main memory is now than at baseline time, relative to arithmetic (>= 1)."""
+    if not baseline or not baseline.get(schema.MEMORY_PRESSURE) or not now.get(schema.MEMORY_PRESSURE):
+        return 1.0
+    return max(1.0, now[schema.MEMORY_PRESSURE] / baseline[schema.MEMORY_PRESSURE])
+
+
+def limit_ratio(baseline: dict | None, now: dict, threshold: float) -> float:
+    """The ratio above which `now` is a regression against `baseline`."""
+    return (1 + allowed_slowdown(baseline, threshold)) * memory_excuse(baseline, now)
+
+
+def ratio_over_limit(baseline: dict | None, now: dict, threshold: float) -> float:
+    """Score ratio / limit: above 1 is a regression (0 without both scores). Of several measurements
+    of one benchmark, the lowest counts."""
+    ratio = score_ratio(baseline, now)
+    return 0.0 if ratio is None else ratio / limit_ratio(baseline, now, threshold)
+
+
+def judge(baseline: dict | None, now: dict, threshold: float) -> str:
+    """One of VERDICTS; "not comparable: ..." names the settings that differ."""
+    if baseline is None:
+        return "new"
+    differing = [key for key in schema.COMPARABLE_SETTINGS if baseline.get(key) != now.get(key)]
+    if differing:
+        return "not comparable: " + ", ".join(f"{key} {baseline.get(key)} vs {now.get(key)}" for key in differing)
+    ratio = score_ratio(baseline, now)
+    if ratio is None:
+        return "not comparable: no score"
+    if ratio_over_limit(baseline, now, threshold) > 1:
+        return "regression"
+    return "faster" if ratio < 1 / (1 + allowed_slowdown(baseline, threshold)) else "ok"
+
+
+@dataclass(frozen=True)
+class Verdict:
+    name: str
+    baseline: dict | None  # the baseline's extra_info for this benchmark
+    now: dict
+    verdict: str  # one of VERDICTS
+    limit: float  # the ratio above which this benchmark is a regression (see `limit_ratio`)
+
+    @property
+    def ratio(self) -> float | None:
+        return score_ratio(self.baseline, self.now)
+
+
+def compare(baseline: dict[str, dict], run: dict[str, dict], threshold: float) -> list[Verdict]:
+    return [Verdict(name, baseline.get(name), info, judge(baseline.get(name), info, threshold),
+                    limit_ratio(baseline.get(name), info, threshold)) for name, info in run.items()]

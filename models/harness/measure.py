@@ -1,0 +1,49 @@
+"""One benchmark, end to end: prepare the case, read its peak memory, warm up, let pytest-benchmark
+time it between two readings of the reference workloads, and fill its extra_info."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import torch
+
+from models import schema
+from models.harness.cases import Case, prepare
+from models.harness.devices import synchronized
+from models.harness.memory import peak_memory, retained_allocations
+from models.harness.timing import bracketed, warm_up
+
+
+@dataclass(frozen=True)
+class Measurement:
+    """What the gate needs to judge a benchmark, and to time it again if it is a suspect."""
+    timed: Callable[[], object]  # the synchronized timed body
+    device: torch.device
+    q1_seconds: float
+    reference_seconds: float
+    memory_reference_seconds: float
+    iterations: int  # calls per round, as pytest-benchmark calibrated them
+    rounds: int
+
+
+def measure_case(benchmark, case: Case, mode: str, device: torch.device, dtype: str) -> Measurement | None:
+    """Time `case` with pytest-benchmark's `benchmark` fixture and record its settings, counts and
+    rates in benchmark.extra_info. None under --benchmark-disable (ran once as a test, not timed)."""
+    prepared = prepare(case, mode, device, dtype)
+    timed = synchronized(prepared.run, device)
+    info: dict = {**prepared.extra_info, schema.THREADS: torch.get_num_threads()}
+    with peak_memory(device, info):  # first, with the allocator's defaults
+        timed()
+    with retained_allocations():
+        warm_up(timed)
+        _, reference, memory_reference = bracketed(lambda: benchmark(timed), device)
+    stats = getattr(getattr(benchmark, "stats", None), "stats", None)
+    if stats is None:
+        return None
+    median = stats.median
+    info.update({schema.REFERENCE_SECONDS: reference, schema.MEMORY_REFERENCE_SECONDS: memory_reference,
+                 schema.ITEMS_PER_SECOND: info[schema.BATCH_SIZE] / median,
+                 schema.GFLOPS_PER_SECOND: info[schema.FLOPS] / median / 1e9})
+    benchmark.extra_info.update(info)
+    return Measurement(timed, device, stats.q1, reference, memory_reference,
+                       max(int(benchmark.stats.iterations), 1), int(stats.rounds))

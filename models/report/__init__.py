@@ -1,0 +1,7 @@
+"""The lab reports from result JSON.
+
+    results   benchmark rows and training runs read back from JSON
+    tables    Markdown tables per sweep, training runs, layers, BERT's first-block GEMMs
+    plots     latency and throughput by batch size, accuracy against cost
+    document  the report file that puts them together
+"""

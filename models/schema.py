@@ -1,0 +1,66 @@
+"""The suite's vocabulary: every key it writes into result files, and the names of dtypes.
+
+A benchmark's `extra_info` (pytest-benchmark JSON) is read back by the gate, the report and the
+baseline recorder, so each key is spelt once, here. The values of these constants are a contract
+with users' saved files: never change one, only add.
+"""
+from __future__ import annotations
+
+# ---------------------------------------------------------------- what a benchmark ran
+ARCHITECTURE = "architecture"  # a registered architecture name
+CONFIG = "config"  # the config's options, JSON-ready
+BATCH_SIZE = "batch_size"
+DEVICE = "device"  # "cpu" or "cuda"
+DTYPE = "dtype"  # a canonical dtype name (below)
+MODE = "mode"  # "inference" or "train"
+THREADS = "threads"  # torch intra-op threads while timing
+
+# ---------------------------------------------------------------- what it costs, analytically
+PARAMS = "params"
+MACS = "macs"  # the `complete` view (models.counting.formulas states the convention)
+MACS_FVCORE = "macs_fvcore"  # the `fvcore` view
+FLOPS = "flops"  # per timed call: forward FLOPs, times 3 for a train step
+
+# ---------------------------------------------------------------- what was measured
+PEAK_MEMORY_BYTES = "peak_memory_bytes"
+ITEMS_PER_SECOND = "items_per_second"
+GFLOPS_PER_SECOND = "gflops_per_second"
+REFERENCE_SECONDS = "reference_seconds"  # best time of the fixed matrix product beside the benchmark
+MEMORY_REFERENCE_SECONDS = "memory_reference_seconds"  # best time of the fixed streaming add
+
+# ---------------------------------------------------------------- what the gate judges
+GATE_SCORE = "gate_score"  # q1 round time / reference_seconds
+GATE_SECONDS = "gate_seconds"  # the q1 round time that score came from
+MEMORY_PRESSURE = "memory_pressure"  # memory_reference_seconds / reference_seconds
+GATE_NOISE = "gate_noise"  # baseline only: slowest recording process's score / median score - 1
+PROCESS_SCORES = "gate_process_scores"  # baseline only: each recording process's score
+REMEASURED = "gate_remeasured"  # how many times a suspect was timed again in its own process
+FRESH_PROCESS_SCORES = "gate_fresh_process_scores"  # a suspect's scores from confirming processes
+
+# Settings that must be equal for two results to be compared.
+COMPARABLE_SETTINGS = (DEVICE, DTYPE, THREADS, MODE)
+
+PROFILES = ("smoke", "full")  # benchmark sets: bench/sweeps.py declares what each one times
+
+# ---------------------------------------------------------------- machine_info["nnbench"]
+MACHINE_INFO = "nnbench"  # the key pytest-benchmark's machine_info holds our entries under
+MACHINE_CLASS = "machine_class"
+CPU_MODEL = "cpu_model"
+TORCH_VERSION = "torch"
+PROFILE = "profile"
+BASELINE_PROCESSES = "baseline_processes"
+
+# ---------------------------------------------------------------- dtypes
+# One short name per dtype everywhere: CLI, pytest options, case ids, count tables, JSON. The
+# long torch-style spellings are accepted as input and turned into these.
+DTYPE_BYTES = {"fp32": 4, "bf16": 2, "fp16": 2}
+DTYPE_ALIASES = {"float32": "fp32", "bfloat16": "bf16", "float16": "fp16"}
+BENCH_DTYPES = ("fp32", "bf16")  # what a benchmark can run: fp32, or bf16 under autocast
+
+
+def canonical_dtype(name: str, allowed: tuple[str, ...] = tuple(DTYPE_BYTES)) -> str:
+    """The canonical name of `name` (an alias is accepted); ValueError names the choices."""
+    canonical = DTYPE_ALIASES.get(name, name)
+    if canonical not in allowed:
+        raise ValueError(f"dtype: {name!r} is not one of {', '.join(allowed)}")
+    return canonical
