@@ -15,14 +15,17 @@ from models import schema
 from models.arch.config import positive_int
 from models.gate import machine
 from models.gate.rules import DEFAULT_THRESHOLD
-from models.gate.session import GateSession
+from models.gate.ab import DEFAULT_MAX_PAIRS
+from models.gate.session import GateSession, GateUsageError
 from models.harness.devices import DEVICES, DeviceUnavailable, resolve_device, set_threads
 from models.harness.measure import measure_case
 from models.harness.slowdown import inject_slowdown
 
 GATE_SESSION = pytest.StashKey[GateSession]()
-# Options a confirming process must share with this run, so it builds and times the same case.
-FORWARDED_OPTIONS = ("--profile", "--device", "--dtype", "--threads", "--inject-slowdown")
+# Options every process the gate starts shares with this run, so it builds and times the same cases;
+# the injected slowdown goes to processes of the working tree only, never to the base revision's.
+SHARED_OPTIONS = ("--profile", "--device", "--dtype", "--threads")
+WORKING_TREE_OPTIONS = ("--inject-slowdown",)
 
 
 def _choice(*allowed: str):
@@ -61,8 +64,16 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--threads", type=positive_int, default=1, metavar="N",
                     help="torch intra-op threads, recorded with every result (default: 1)")
     group.addoption("--gate", nargs="?", const="auto", default=None, metavar="BASELINE",
-                    help="fail on latency regressions against the committed baseline for this machine "
-                         "class, or against BASELINE (a file, or a saved name such as 0001) (default: off)")
+                    help="fail on latency regressions: against the committed baseline recorded on this machine "
+                         "(its fingerprint), else A/B against the commit that recorded the newest baseline; or "
+                         "against BASELINE (a file, or a saved name such as 0001) (default: off)")
+    group.addoption("--gate-base", default=None, metavar="REV",
+                    help="gate A/B against git revision REV, timed beside the working tree in this run "
+                         "(implies --gate) (default: none)")
+    group.addoption("--gate-pairs", type=positive_int, default=DEFAULT_MAX_PAIRS, metavar="N",
+                    help=f"A/B mode: at most N pairs of processes per benchmark (default: {DEFAULT_MAX_PAIRS})")
+    group.addoption("--gate-strict", action="store_true", default=False,
+                    help="fail the run when the gate finds nothing to compare with (default: say so and pass)")
     group.addoption("--gate-threshold", type=_fraction, default=DEFAULT_THRESHOLD, metavar="FRACTION",
                     help=f"slowdown that counts as a regression, e.g. 0.1 or 10% (default: {DEFAULT_THRESHOLD:.0%})")
     group.addoption("--inject-slowdown", type=_fraction, default=0.0, metavar="FRACTION",
@@ -73,9 +84,16 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "sweep(mode): a benchmark parametrized by bench/sweeps.py")
     set_threads(config.getoption("--threads"))
-    config.stash[GATE_SESSION] = GateSession(
-        config.getoption("--gate"), config.getoption("--gate-threshold"), Path(str(config.rootpath)) / ".benchmarks",
-        torch.device(config.getoption("--device")))
+    rootdir = Path(str(config.rootpath))
+    session = GateSession(config.getoption("--gate"), config.getoption("--gate-base"),
+                          config.getoption("--gate-threshold"), rootdir / ".benchmarks", rootdir,
+                          torch.device(config.getoption("--device")), config.getoption("--gate-strict"),
+                          config.getoption("--gate-pairs"))
+    config.stash[GATE_SESSION] = session
+    try:
+        session.plan()
+    except GateUsageError as error:
+        raise pytest.UsageError(f"gate: {error}") from None
     if config.getoption("--inject-slowdown"):
         inject_slowdown(config.getoption("--inject-slowdown"))
 
@@ -85,7 +103,8 @@ def pytest_benchmark_update_machine_info(config: pytest.Config, machine_info: di
     available = device.type == "cpu" or torch.cuda.is_available()
     machine_info[schema.MACHINE_INFO] = {
         schema.MACHINE_CLASS: machine.machine_class(device) if available else "unavailable",
-        schema.CPU_MODEL: machine.cpu_model(), schema.TORCH_VERSION: torch.__version__,
+        schema.CPU_MODEL: machine.cpu_model(), schema.FINGERPRINT: machine.fingerprint(device).to_json()
+        if available else None, schema.TORCH_VERSION: torch.__version__,
         schema.THREADS: config.getoption("--threads"), schema.PROFILE: config.getoption("--profile")}
 
 
@@ -117,9 +136,13 @@ def measure(benchmark, request: pytest.FixtureRequest, bench_device: torch.devic
 @pytest.hookimpl(hookwrapper=True, tryfirst=True)  # outside pytest-benchmark's, which writes its JSON
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int):
     config = session.config
-    forwarded = [f"{option}={config.getoption(option)}" for option in FORWARDED_OPTIONS]
+
+    def forwarded(options: tuple[str, ...]) -> list[str]:
+        return [f"{option}={config.getoption(option)}" for option in options]
+
     # First, so that re-measured entries reach the saved JSON.
-    if config.stash[GATE_SESSION].finish(forwarded, config.rootpath) and session.exitstatus == 0:
+    if config.stash[GATE_SESSION].finish(forwarded(SHARED_OPTIONS), forwarded(WORKING_TREE_OPTIONS)) \
+            and session.exitstatus == 0:
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
     yield
 

@@ -46,6 +46,7 @@ PROFILES = ("smoke", "full")  # benchmark sets: bench/sweeps.py declares what ea
 MACHINE_INFO = "nnbench"  # the key pytest-benchmark's machine_info holds our entries under
 MACHINE_CLASS = "machine_class"
 CPU_MODEL = "cpu_model"
+FINGERPRINT = "fingerprint"  # {"machine": {...}, "environment": {...}} (models.gate.machine)
 TORCH_VERSION = "torch"
 PROFILE = "profile"
 BASELINE_PROCESSES = "baseline_processes"

@@ -15,6 +15,7 @@ import statistics
 from pathlib import Path
 
 from models import schema
+from models.gate.machine import machine_part_of
 
 BASELINE_NAME = "baseline"  # committed baselines are saved as NNNN_baseline.json
 SAVED_NAME = re.compile(r"^(\d{4})_")  # pytest-benchmark numbers its saved files NNNN_name.json
@@ -39,46 +40,48 @@ def load_document(path: Path) -> dict:
     return document
 
 
-def find_baseline(storage: Path, machine_class: str, choice: str) -> Path:
-    """`choice` "auto": the newest NNNN_baseline.json in `storage` saved on this machine class (so
-    a user's --benchmark-autosave never becomes the gate's reference); else a path or a name fragment
-    of a saved file (e.g. "0001" or "mine")."""
-    if choice != "auto":
-        given = Path(choice)
-        if given.is_dir():
-            raise BaselineError(f"--gate value {choice!r} is a directory; write `pytest bench --gate` "
-                                f"or --gate=FILE")
-        if given.is_file():
-            return given
-        matches = sorted(storage.glob(f"*/*{choice}*.json"))
-        if not matches:
-            raise BaselineError(f"no saved baseline matches {choice!r} under {storage}")
-        return matches[-1]
-    candidates = []
-    for path in sorted(storage.glob(f"*/*_{BASELINE_NAME}.json")):
+def saved_baselines(storage: Path) -> list[tuple[Path, dict]]:
+    """Every readable NNNN_baseline*.json under `storage` with its document, oldest first. A user's
+    --benchmark-autosave never becomes the gate's reference; an unreadable file is passed over here
+    (it is an error only where it was named)."""
+    found = []
+    for path in sorted(storage.glob(f"*/*_{BASELINE_NAME}*.json"), key=lambda path: (path.name, str(path))):
         try:
-            if machine_class_of(load_document(path)) == machine_class:
-                candidates.append(path)
+            found.append((path, load_document(path)))
         except BaselineError:
-            continue  # a corrupt file is not this machine's baseline; say so only if it was chosen
-    if not candidates:
-        raise BaselineError(f"no *_{BASELINE_NAME}.json for machine class {machine_class} under {storage}")
-    return candidates[-1]
+            continue
+    return found
+
+
+def named_baseline(storage: Path, choice: str) -> Path:
+    """A path, or a name fragment of a saved file (e.g. "0001" or "mine"); BaselineError if none."""
+    given = Path(choice)
+    if given.is_dir():
+        raise BaselineError(f"--gate value {choice!r} is a directory; write `pytest bench --gate` or --gate=FILE")
+    if given.is_file():
+        return given
+    matches = sorted(storage.glob(f"*/*{choice}*.json"))
+    if not matches:
+        raise BaselineError(f"no saved baseline matches {choice!r} under {storage}")
+    return matches[-1]
+
+
+def matching_baseline(storage: Path, machine: dict) -> tuple[Path, dict] | None:
+    """The newest committed baseline recorded on a machine whose fingerprint's machine part is `machine`."""
+    matching = [(path, document) for path, document in saved_baselines(storage) if machine_part_of(document) == machine]
+    return matching[-1] if matching else None
+
+
+def recording_commit(document: dict) -> str | None:
+    """The commit whose code recorded a saved run (pytest-benchmark's commit_info)."""
+    commit = document.get("commit_info", {}).get("id")
+    return commit if isinstance(commit, str) and commit else None
 
 
 def extra_info_by_name(document: dict) -> dict[str, dict]:
     """fullname -> extra_info of every benchmark in a pytest-benchmark document."""
     return {bench["fullname"]: bench.get("extra_info", {}) for bench in document["benchmarks"]
             if isinstance(bench, dict) and "fullname" in bench}
-
-
-def load_baseline(path: Path, machine_class: str) -> dict[str, dict]:
-    """fullname -> extra_info of each benchmark in the baseline; refuses another machine class."""
-    document = load_document(path)
-    saved_class = machine_class_of(document)
-    if saved_class != machine_class:
-        raise BaselineError(f"baseline {path.name} is from machine class {saved_class}, this is {machine_class}")
-    return extra_info_by_name(document)
 
 
 def merge(documents: list[dict]) -> dict:
@@ -90,9 +93,9 @@ def merge(documents: list[dict]) -> dict:
     """
     if not documents:
         raise BaselineError("no runs to merge")
-    classes = {machine_class_of(document) for document in documents}
-    if len(classes) != 1:
-        raise BaselineError(f"runs come from different machine classes: {', '.join(map(str, sorted(classes, key=str)))}")
+    machines = {json.dumps(machine_part_of(document), sort_keys=True) for document in documents}
+    if len(machines) != 1:
+        raise BaselineError(f"runs come from {len(machines)} different machines; a baseline is one machine's")
     runs = [{name: info for name, info in extra_info_by_name(document).items() if schema.GATE_SCORE in info}
             for document in documents]
     common = set.intersection(*(set(run) for run in runs))

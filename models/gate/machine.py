@@ -1,25 +1,126 @@
-"""The identity of the machine a result was measured on: what a baseline must match to be compared."""
+"""The identity of the machine a result was measured on, and of the software it ran.
+
+A fingerprint has two parts:
+  * machine: CPU vendor, model name, family/model numbers, the ISA level torch dispatches to,
+    logical cores, accelerator. A stored baseline is compared only when this part is equal: the
+    same code ran 0.38x to 1.5x as fast on two CPUs of one declared class (README, "The gate").
+  * environment: torch, its BLAS, Python. Where it differs the gate still compares, and says so:
+    a torch upgrade is something to judge, not to hide.
+"""
 from __future__ import annotations
 
 import os
 import platform
+import re
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import torch
 
+from models import schema
 
-def machine_class(device: torch.device) -> str:
-    """OS, architecture, cores and accelerator, e.g. `linux-x86_64-2cpu-cpu`."""
-    accelerator = torch.cuda.get_device_name(device).replace(" ", "_") if device.type == "cuda" else "cpu"
-    return f"{platform.system().lower()}-{platform.machine()}-{os.cpu_count()}cpu-{accelerator}"
+CPUINFO_FIELDS = {"vendor_id": "cpu_vendor", "model name": "cpu_model", "cpu family": "cpu_family",
+                  "model": "cpu_model_number"}
+
+
+def _cpuinfo() -> dict[str, str]:
+    """The first processor's fields of /proc/cpuinfo that name the CPU; empty where there is none."""
+    found: dict[str, str] = {}
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            key, _, value = line.partition(":")
+            key = key.strip()
+            if key in CPUINFO_FIELDS and CPUINFO_FIELDS[key] not in found:
+                found[CPUINFO_FIELDS[key]] = value.strip()
+            if not line.strip() and found:
+                break  # the end of the first processor's block
+    except OSError:
+        pass
+    return found
 
 
 def cpu_model() -> str:
     """The CPU's model name as /proc/cpuinfo gives it (platform's guess elsewhere)."""
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
+    return _cpuinfo().get("cpu_model") or platform.processor() or "unknown"
+
+
+def _accelerator(device: torch.device) -> str:
+    if device.type != "cuda":
+        return "none"
+    return torch.cuda.get_device_name(device) if torch.cuda.is_available() else "cuda unavailable"
+
+
+def _blas() -> str:
+    match = re.search(r"BLAS_INFO=(\w+)", torch.__config__.show())
+    return match.group(1) if match else "unknown"
+
+
+@dataclass(frozen=True)
+class MachinePart:
+    os: str
+    architecture: str
+    cpu_vendor: str
+    cpu_model: str
+    cpu_family: str
+    cpu_model_number: str
+    isa: str  # torch.backends.cpu.get_cpu_capability(): the kernels torch picks (AVX2, AVX512, ...)
+    logical_cores: int
+    accelerator: str
+
+
+@dataclass(frozen=True)
+class EnvironmentPart:
+    torch: str
+    blas: str
+    python: str
+
+
+@dataclass(frozen=True)
+class Fingerprint:
+    machine: MachinePart
+    environment: EnvironmentPart
+
+    def to_json(self) -> dict:
+        return {"machine": asdict(self.machine), "environment": asdict(self.environment)}
+
+    def describe(self) -> str:
+        """One line for the verdict table: CPU, ISA, cores, accelerator."""
+        machine = self.machine
+        accelerator = "" if machine.accelerator == "none" else f", {machine.accelerator}"
+        return f"{machine.cpu_model} ({machine.isa}, {machine.logical_cores} cores{accelerator})"
+
+
+def fingerprint(device: torch.device = torch.device("cpu")) -> Fingerprint:
+    cpu = _cpuinfo()
+    machine = MachinePart(
+        platform.system().lower(), platform.machine(), cpu.get("cpu_vendor", "unknown"),
+        cpu.get("cpu_model") or platform.processor() or "unknown", cpu.get("cpu_family", "?"),
+        cpu.get("cpu_model_number", "?"), torch.backends.cpu.get_cpu_capability(), os.cpu_count() or 0,
+        _accelerator(device))
+    return Fingerprint(machine, EnvironmentPart(torch.__version__, _blas(), platform.python_version()))
+
+
+def machine_part_of(document: dict) -> dict | None:
+    """The machine part a saved pytest-benchmark document was recorded on; None for files saved
+    before fingerprints (they are comparable with no machine, only by name)."""
+    recorded = document.get("machine_info", {}).get(schema.MACHINE_INFO, {}).get(schema.FINGERPRINT)
+    return recorded.get("machine") if isinstance(recorded, dict) else None
+
+
+def environment_of(document: dict) -> dict:
+    recorded = document.get("machine_info", {}).get(schema.MACHINE_INFO, {}).get(schema.FINGERPRINT)
+    return recorded.get("environment", {}) if isinstance(recorded, dict) else {}
+
+
+def environment_changes(baseline_document: dict, now: Fingerprint) -> list[str]:
+    """`torch 2.13.0 -> 2.14.1`-style differences between the baseline's environment and this one."""
+    saved, current = environment_of(baseline_document), asdict(now.environment)
+    return [f"{key} {saved.get(key)} -> {value}" for key, value in current.items()
+            if saved and saved.get(key) != value]
+
+
+def machine_class(device: torch.device) -> str:
+    """OS, architecture, cores and accelerator, e.g. `linux-x86_64-2cpu-cpu`: a coarse label kept in
+    every result for reading; comparability is decided by the fingerprint's machine part."""
+    accelerator = torch.cuda.get_device_name(device).replace(" ", "_") if device.type == "cuda" else "cpu"
+    return f"{platform.system().lower()}-{platform.machine()}-{os.cpu_count()}cpu-{accelerator}"

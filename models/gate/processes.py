@@ -17,12 +17,13 @@ class FreshRun:
     output: str  # the tail of its stdout and stderr, for an error message
 
 
-def fresh_pytest(arguments: list[str], cwd: Path) -> FreshRun:
-    """`python -m pytest ARGUMENTS` in a new process (no cache), with its results as JSON."""
+def fresh_pytest(arguments: list[str], cwd: Path, env: dict[str, str] | None = None) -> FreshRun:
+    """`python -m pytest ARGUMENTS` in a new process (no cache) in `cwd`, with its results as JSON.
+    `python -m` puts `cwd` first on sys.path, so the process imports the `models` package found there."""
     with tempfile.TemporaryDirectory() as scratch:
         report = Path(scratch) / "run.json"
         done = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
-                               f"--benchmark-json={report}", *arguments], cwd=cwd, capture_output=True, text=True)
+                               f"--benchmark-json={report}", *arguments], cwd=cwd, env=env, capture_output=True, text=True)
         try:
             document = json.loads(report.read_text())
         except (OSError, ValueError):

@@ -79,16 +79,20 @@ def judge(baseline: dict | None, now: dict, threshold: float) -> str:
 @dataclass(frozen=True)
 class Verdict:
     name: str
-    baseline: dict | None  # the baseline's extra_info for this benchmark
-    now: dict
     verdict: str  # one of VERDICTS
+    baseline_seconds: float | None  # the other side's q1 round time
+    now_seconds: float | None  # this side's
+    ratio: float | None  # stored mode: change of the score; A/B mode: median of the paired ratios
     limit: float  # the ratio above which this benchmark is a regression (see `limit_ratio`)
-
-    @property
-    def ratio(self) -> float | None:
-        return score_ratio(self.baseline, self.now)
+    pairs: tuple[float, ...] = ()  # A/B mode: each pair's ratio, in the order timed
 
 
 def compare(baseline: dict[str, dict], run: dict[str, dict], threshold: float) -> list[Verdict]:
-    return [Verdict(name, baseline.get(name), info, judge(baseline.get(name), info, threshold),
-                    limit_ratio(baseline.get(name), info, threshold)) for name, info in run.items()]
+    """Stored mode: each benchmark of this run against the baseline's extra_info of the same name."""
+    verdicts = []
+    for name, now in run.items():
+        before = baseline.get(name)
+        verdicts.append(Verdict(name, judge(before, now, threshold), (before or {}).get(schema.GATE_SECONDS),
+                                now.get(schema.GATE_SECONDS), score_ratio(before, now),
+                                limit_ratio(before, now, threshold)))
+    return verdicts
