@@ -1,72 +1,117 @@
-"""Evidence for the gate: false alarms on unchanged code, and detection of injected slowdowns.
+"""Evidence for the gate: what it says about real changes to the code, run as a user runs it.
 
-    python bench/gate_evidence.py --runs 10 --slowdowns 0,0.15 --sweep 0.05,0.10 --sweep-runs 5
+    python bench/gate_evidence.py --mode stored --plan unchanged:10,linear_conv@0.15:10,conv@0.30:3,onednn_off:3
+    python bench/gate_evidence.py --mode ab --base HEAD --plan unchanged:5,conv@0.30:2
 
-Each run is a fresh `pytest bench --gate` process against the committed baseline; a run "fails"
-when the gate exits 1. --inject-slowdown busy-waits a fraction of every Linear/Conv2d forward's own
-time, so a slowdown of 15% is 15% of those layers' forward time, less of a whole train step.
+Each change is put into the code under test: a marked block appended to models/__init__.py (so
+the working tree differs from the base revision by one changed file), removed again afterwards,
+also after an interrupted run. Each run is a fresh `pytest bench --gate` process (stored mode: the
+committed baseline of this machine) or `pytest bench --gate-base=REV` (A/B mode); the gate's
+verdicts are read from the JSON it writes. Changes, by name:
+  unchanged          nothing
+  linear_conv@F      every nn.Linear and nn.Conv2d forward busy-waits F of its own time
+  conv@F             nn.Conv2d only
+  onednn_off         torch.backends.mkldnn.enabled = False (a real configuration change)
 """
 from __future__ import annotations
 
 import argparse
+import statistics
 import sys
+import time
+from collections import Counter
 from pathlib import Path
-
-import torch
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from models.gate import rules  # noqa: E402
-from models.gate.baselines import extra_info_by_name, find_baseline, load_baseline  # noqa: E402
-from models.gate.machine import machine_class  # noqa: E402
+from models import schema  # noqa: E402
+from models.gate.machine import fingerprint  # noqa: E402
 from models.gate.processes import fresh_pytest  # noqa: E402
 
+PATCHED_FILE = ROOT / "models" / "__init__.py"
+BEGIN, END = "# >>> gate evidence (bench/gate_evidence.py removes this block)", "# <<< gate evidence"
+CHANGES = {
+    "unchanged": lambda fraction: "",
+    "linear_conv": lambda fraction: ("from models.harness.slowdown import inject_slowdown as _slow\n"
+                                     f"_slow({fraction})\n"),
+    "conv": lambda fraction: ("import torch as _torch\nfrom models.harness.slowdown import inject_slowdown as _slow\n"
+                              f"_slow({fraction}, (_torch.nn.Conv2d,))\n"),
+    "onednn_off": lambda fraction: "import torch as _torch\n_torch.backends.mkldnn.enabled = False\n",
+}
 
-def gate_run(slowdown: float, baseline: str) -> tuple[int, dict[str, dict]]:
-    """Exit status of one gated smoke run and each benchmark's extra_info (after confirmation)."""
-    run = fresh_pytest(["bench", f"--gate={baseline}", f"--inject-slowdown={slowdown}"], ROOT)
+
+def remove_change() -> None:
+    text = PATCHED_FILE.read_text()
+    if BEGIN in text:
+        PATCHED_FILE.write_text(text[:text.index(BEGIN)].rstrip("\n") + "\n")
+
+
+def put_change(code: str) -> None:
+    remove_change()
+    if code:
+        PATCHED_FILE.write_text(PATCHED_FILE.read_text() + f"\n{BEGIN}\n{code}{END}\n")
+
+
+def parse_plan(text: str) -> list[tuple[str, str, float, int]]:
+    """`name[@fraction]:runs,...` -> (label, change, fraction, runs)."""
+    plan = []
+    for item in filter(None, text.split(",")):
+        label, _, runs = item.partition(":")
+        change, _, fraction = label.partition("@")
+        if change not in CHANGES or not runs.isdigit():
+            sys.exit(f"error: bad plan item {item!r}: name[@fraction]:runs with a name from {', '.join(CHANGES)}")
+        plan.append((label, change, float(fraction or 0), int(runs)))
+    return plan
+
+
+def gate_run(gate_options: list[str]) -> tuple[int, dict[str, dict], float]:
+    started = time.perf_counter()
+    run = fresh_pytest(["bench", *gate_options], ROOT)
     if run.status not in (0, 1) or run.document is None:
         sys.exit(f"error: pytest bench failed (exit {run.status}):\n{run.output}")
-    return run.status, extra_info_by_name(run.document)
+    infos = {bench["name"]: bench["extra_info"] for bench in run.document["benchmarks"]}
+    return run.status, infos, time.perf_counter() - started
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=10, help="runs per main slowdown (default: 10)")
-    parser.add_argument("--slowdowns", default="0,0.15", help="main slowdowns (default: 0,0.15)")
-    parser.add_argument("--sweep", default="0.05,0.10", help="smaller slowdowns to probe (default: 0.05,0.10)")
-    parser.add_argument("--sweep-runs", type=int, default=5, help="runs per probed slowdown (default: 5)")
-    parser.add_argument("--baseline", default="auto", help="what --gate compares with (default: auto)")
+    parser.add_argument("--mode", choices=("stored", "ab"), default="stored", help="(default: stored)")
+    parser.add_argument("--base", default="HEAD", help="A/B mode: the base revision (default: HEAD)")
+    parser.add_argument("--plan", default="unchanged:10,linear_conv@0.15:10,conv@0.30:3,onednn_off:3",
+                        help="changes and runs, name[@fraction]:runs,... (default: %(default)s)")
+    parser.add_argument("--pytest", default="", help="more options for every run, space-separated (default: none)")
     arguments = parser.parse_args()
-    this_machine = machine_class(torch.device("cpu"))
-    baseline_path = find_baseline(ROOT / ".benchmarks", this_machine, arguments.baseline)
-    baseline = load_baseline(baseline_path, this_machine)
-    plan = [(float(s), arguments.runs) for s in arguments.slowdowns.split(",") if s] + \
-           [(float(s), arguments.sweep_runs) for s in arguments.sweep.split(",") if s]
-    print(f"baseline {baseline_path.relative_to(ROOT)}; threshold default {rules.DEFAULT_THRESHOLD:.0%}")
+    gate_options = (["--gate"] if arguments.mode == "stored" else [f"--gate-base={arguments.base}"]) + \
+        arguments.pytest.split()
+    print(f"machine: {fingerprint().describe()}; mode {arguments.mode}; pytest bench {' '.join(gate_options)}")
     summary = []
-    for slowdown, runs in plan:
-        failed, worst, medians, excesses = 0, [], [], []
-        for index in range(1, runs + 1):
-            status, infos = gate_run(slowdown, str(baseline_path))
-            common = [name for name in infos if name in baseline]
-            by_name = {name: rules.score_ratio(baseline[name], infos[name]) for name in common}
-            ratios = sorted(by_name.values())
-            slowest = max(by_name, key=by_name.get).split("::")[-1]
-            excess = max(rules.ratio_over_limit(baseline[name], infos[name], rules.DEFAULT_THRESHOLD)
-                         for name in common)
-            excused = sum(rules.memory_excuse(baseline[name], infos[name]) > 1 for name in common)
-            failed += status == 1
-            worst.append(ratios[-1])
-            medians.append(ratios[len(ratios) // 2])
-            excesses.append(excess)
-            print(f"slowdown {slowdown:>5.0%} run {index:>2}: gate exit {status}, benchmark ratios "
-                  f"min {ratios[0]:.3f} median {ratios[len(ratios) // 2]:.3f} max {ratios[-1]:.3f} ({slowest}); "
-                  f"max ratio/limit {excess:.3f}; limits raised by memory pressure: {excused}", flush=True)
-        summary.append(f"slowdown {slowdown:>5.0%}: gate failed {failed}/{runs} runs; max ratio per run "
-                       f"{min(worst):.3f}..{max(worst):.3f}; median ratio {min(medians):.3f}..{max(medians):.3f}; "
-                       f"max ratio/limit {min(excesses):.3f}..{max(excesses):.3f}")
+    try:
+        for label, change, fraction, runs in parse_plan(arguments.plan):
+            put_change(CHANGES[change](fraction))
+            failed, flagged, faster, walls, ratios = 0, Counter(), Counter(), [], {}
+            for index in range(1, runs + 1):
+                status, infos, wall = gate_run(gate_options)
+                failed, walls = failed + (status == 1), walls + [wall]
+                verdicts = {name: info.get(schema.GATE_VERDICT) for name, info in infos.items()}
+                if not any(verdicts.values()):
+                    sys.exit(f"error: the gate gave no verdicts (is there anything to compare with?)")
+                regressed = sorted(name for name, verdict in verdicts.items() if verdict == "regression")
+                quicker = sorted(name for name, verdict in verdicts.items() if verdict == "faster")
+                flagged.update(regressed)
+                faster.update(quicker)
+                for name, info in infos.items():
+                    ratios.setdefault(name, []).append(info.get(schema.GATE_RATIO) or float("nan"))
+                print(f"{label:>16} run {index:>2}: exit {status}, {wall:.0f} s; regression: {', '.join(regressed) or '-'}"
+                      f"; faster: {', '.join(quicker) or '-'}", flush=True)
+            median_ratios = ", ".join(f"{name} {statistics.median(values):.3f}" for name, values in ratios.items())
+            summary.append(f"{label}: gate failed {failed}/{runs} runs; benchmark regressions "
+                           f"{sum(flagged.values())}/{runs * len(ratios)}; flagged: "
+                           f"{', '.join(f'{name} {count}/{runs}' for name, count in sorted(flagged.items())) or '-'}; "
+                           f"faster: {', '.join(f'{name} {count}/{runs}' for name, count in sorted(faster.items())) or '-'}; "
+                           f"wall {min(walls):.0f}-{max(walls):.0f} s\n    median ratios: {median_ratios}")
+    finally:
+        remove_change()
     print("\n".join(["", "summary:", *summary]))
 
 

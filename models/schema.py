@@ -25,17 +25,23 @@ FLOPS = "flops"  # per timed call: forward FLOPs, times 3 for a train step
 PEAK_MEMORY_BYTES = "peak_memory_bytes"
 ITEMS_PER_SECOND = "items_per_second"
 GFLOPS_PER_SECOND = "gflops_per_second"
-REFERENCE_SECONDS = "reference_seconds"  # best time of the fixed matrix product beside the benchmark
-MEMORY_REFERENCE_SECONDS = "memory_reference_seconds"  # best time of the fixed streaming add
+REFERENCE_SECONDS = "reference_seconds"  # best time of a fixed torch.mm beside the benchmark (for reading)
+MEMORY_REFERENCE_SECONDS = "memory_reference_seconds"  # best time of a fixed numpy streaming add beside it
 
 # ---------------------------------------------------------------- what the gate judges
-GATE_SCORE = "gate_score"  # q1 round time / reference_seconds
+GATE_SCORE = "gate_score"  # what stored mode compares: the q1 round time (files before fingerprints: / reference)
 GATE_SECONDS = "gate_seconds"  # the q1 round time that score came from
-MEMORY_PRESSURE = "memory_pressure"  # memory_reference_seconds / reference_seconds
+MEMORY_PRESSURE = "memory_pressure"  # the streaming add's time: higher when a neighbour loads memory
 GATE_NOISE = "gate_noise"  # baseline only: slowest recording process's score / median score - 1
 PROCESS_SCORES = "gate_process_scores"  # baseline only: each recording process's score
 REMEASURED = "gate_remeasured"  # how many times a suspect was timed again in its own process
 FRESH_PROCESS_SCORES = "gate_fresh_process_scores"  # a suspect's scores from confirming processes
+GATE_MODE = "gate_mode"  # "stored" or "A/B": how the other side of the comparison was had
+GATE_VERDICT = "gate_verdict"  # the gate's verdict on this benchmark (models.gate.rules.VERDICTS)
+GATE_RATIO = "gate_ratio"  # the ratio that verdict judged (stored: of scores; A/B: median pair ratio)
+GATE_LIMIT = "gate_limit"  # the ratio above which it would be (or is) a regression
+GATE_PAIRS = "gate_pairs"  # A/B: each pair's ratio, working tree q1 / base q1
+GATE_BASE_COMMIT = "gate_base_commit"  # A/B: the base revision timed beside this run
 
 # Settings that must be equal for two results to be compared.
 COMPARABLE_SETTINGS = (DEVICE, DTYPE, THREADS, MODE)

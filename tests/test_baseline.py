@@ -12,9 +12,9 @@ from models import schema
 from models.gate import baselines, rules
 
 
-def run_document(scores: dict[str, float], machine_class: str = "here") -> dict:
+def run_document(scores: dict[str, float], cpu_model: str = "here") -> dict:
     """A pytest-benchmark document of one process: each benchmark's score, and a q1 time 1000x it."""
-    return {"machine_info": {"nnbench": {"machine_class": machine_class}},
+    return {"machine_info": {"nnbench": {"fingerprint": {"machine": {"cpu_model": cpu_model}}}},
             "benchmarks": [{"name": name, "fullname": f"bench/t.py::{name}", "stats": {"q1": score / 1000},
                             "extra_info": {schema.GATE_SCORE: score, schema.GATE_SECONDS: score / 1000, "threads": 1}}
                            for name, score in scores.items()]}
@@ -33,7 +33,8 @@ def test_merge_keeps_the_median_and_the_slowest_process_as_noise(scores):
     assert info[schema.GATE_NOISE] >= 0
     assert info[schema.PROCESS_SCORES] == scores
     assert info[schema.GATE_SECONDS] * 1000 in [pytest.approx(score) for score in scores]  # a time some process measured
-    assert merged["machine_info"]["nnbench"] == {"machine_class": "here", "baseline_processes": len(scores)}
+    assert merged["machine_info"]["nnbench"] == {"fingerprint": {"machine": {"cpu_model": "here"}},
+                                                 "baseline_processes": len(scores)}
 
 
 def test_merge_gives_every_benchmark_the_machines_median_memory_pressure():
@@ -50,16 +51,21 @@ def test_merge_keeps_only_benchmarks_every_run_timed_and_the_gate_reads_the_resu
     merged = baselines.merge([run_document({"x": 1.0, "y": 2.0}), run_document({"x": 1.2}),
                              run_document({"x": 1.1, "y": 2.2})])
     assert [bench["name"] for bench in merged["benchmarks"]] == ["x"]
-    path = tmp_path / "0001_baseline.json"
+    path = tmp_path / "Linux-CPython-3.11-64bit" / "0001_baseline.json"
+    path.parent.mkdir()
     path.write_text(json.dumps(merged))
-    scores = baselines.load_baseline(path, "here")
-    assert scores["bench/t.py::x"][schema.GATE_SCORE] == pytest.approx(1.1)
-    assert rules.allowed_slowdown(scores["bench/t.py::x"], 0.1) == pytest.approx(max(0.1, 1.2 / 1.1 - 1))
+    found, document = baselines.matching_baseline(tmp_path, {"cpu_model": "here"})
+    assert found == path
+    entries = baselines.extra_info_by_name(document)
+    assert entries["bench/t.py::x"][schema.GATE_SCORE] == pytest.approx(1.1)
+    assert entries["bench/t.py::x"][schema.GATE_NOISE] == pytest.approx(0.0909, abs=1e-4)  # 1.2 / 1.1 - 1
+    assert rules.allowed_slowdown(entries["bench/t.py::x"], 0.1) == 0.1  # the threshold is the larger
+    assert rules.allowed_slowdown(entries["bench/t.py::x"], 0.05) == pytest.approx(0.0909, abs=1e-4)
 
 
 @pytest.mark.parametrize("documents, message", [
     ([], "no runs to merge"),
-    ([run_document({"x": 1.0}, "here"), run_document({"x": 1.0}, "elsewhere")], "different machine classes"),
+    ([run_document({"x": 1.0}, "here"), run_document({"x": 1.0}, "elsewhere")], "2 different machines"),
     ([run_document({"x": 1.0}), run_document({"y": 1.0})], "no benchmark in common"),
 ])
 def test_merge_refuses_what_cannot_be_one_baseline(documents, message):

@@ -55,9 +55,9 @@ def test_ratio_over_limit_is_above_one_exactly_when_it_fails(now, pressure_now, 
     assert rules.ratio_over_limit(None, info(now), 0.10) == 0.0
 
 
-def test_scores_are_normalized_by_the_matrix_product():
-    assert rules.gate_entries(0.002, 0.001, 0.004) == {schema.GATE_SCORE: 2.0, schema.GATE_SECONDS: 0.002,
-                                                      schema.MEMORY_PRESSURE: 4.0}
+def test_stored_mode_scores_the_raw_q1_time_and_records_the_streaming_add():
+    assert rules.gate_entries(0.002, 0.004) == {schema.GATE_SCORE: 0.002, schema.GATE_SECONDS: 0.002,
+                                                schema.MEMORY_PRESSURE: 0.004}
 
 
 def test_judge_refuses_different_settings_and_names_them():
@@ -66,57 +66,77 @@ def test_judge_refuses_different_settings_and_names_them():
     assert rules.judge(None, info(1.0), 0.1) == "new"
 
 
-def test_compare_and_render_say_regression_per_failing_benchmark(tmp_path):
+def test_compare_and_render_say_regression_per_failing_benchmark():
     verdicts = rules.compare({"a::x": info(1.0), "a::y": info(2.0)}, {"a::x": info(1.5), "a::y": info(2.0),
                                                                     "a::z": info(1.0)}, 0.1)
     assert [v.verdict for v in verdicts] == ["regression", "ok", "new"]
-    text = table.render(verdicts, tmp_path / "base.json", 0.1)
-    assert text.splitlines()[0].split() == ["benchmark", "baseline", "now", "ratio", "verdict", "limit"]
-    assert text.splitlines()[1].split() == ["x", "1.000", "1.500", "1.500", "regression", "1.100"]  # ms, ms, ratios
-    assert "1 regression(s) of 3 benchmarks" in text
+    text = table.render(verdicts, "mode stored: base.json", 0.1)
+    assert text.splitlines()[0].split() == ["benchmark", "baseline", "now", "ratio", "verdict", "limit", "pairs"]
+    assert text.splitlines()[1].split() == ["x", "1.000", "1.500", "1.500", "regression", "1.100", "-"]
+    assert "1 regression(s) of 3 benchmarks, threshold +10%; mode stored: base.json" in text
 
 
-def save(path, machine_class, benchmarks=()):
+def fingerprinted(cpu_model: str) -> dict:
+    return {"machine": {"cpu_model": cpu_model, "isa": "AVX512"}, "environment": {"torch": "2.14.1"}}
+
+
+def save(path, cpu_model=None, benchmarks=(), commit=None):
+    """A saved run recorded on a machine whose fingerprint names `cpu_model` (None: before fingerprints)."""
+    nnbench = {"machine_class": "linux-x86_64-2cpu-cpu"}
+    if cpu_model:
+        nnbench["fingerprint"] = fingerprinted(cpu_model)
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps({"machine_info": {"nnbench": {"machine_class": machine_class}},
-                                "benchmarks": list(benchmarks)}))
+    path.write_text(json.dumps({"machine_info": {"nnbench": nnbench}, "benchmarks": list(benchmarks),
+                                "commit_info": {"id": commit} if commit else {}}))
     return path
 
 
-def test_find_baseline_takes_the_newest_of_this_machine_class(tmp_path):
-    save(tmp_path / "Linux-CPython-3.11-64bit" / "0001_baseline.json", "here")
-    newest = save(tmp_path / "Linux-CPython-3.11-64bit" / "0002_baseline.json", "here")
-    save(tmp_path / "Linux-CPython-3.11-64bit" / "0003_baseline.json", "elsewhere")
-    (tmp_path / "Linux-CPython-3.11-64bit" / "0004_baseline.json").write_text("{not json")
-    save(tmp_path / "Linux-CPython-3.11-64bit" / "0005_autosaved.json", "here")  # a user's run: never the gate's
-    assert baselines.find_baseline(tmp_path, "here", "auto") == newest
-    assert baselines.find_baseline(tmp_path, "here", "0001").name == "0001_baseline.json"
-    assert baselines.find_baseline(tmp_path, "here", "autosaved").name == "0005_autosaved.json"
+def test_matching_baseline_is_the_newest_recorded_on_this_machine(tmp_path):
+    here = fingerprinted("AMD EPYC")["machine"]
+    save(tmp_path / "m" / "0001_baseline.json", "AMD EPYC")
+    newest = save(tmp_path / "m" / "0002_baseline-amd.json", "AMD EPYC")
+    save(tmp_path / "m" / "0003_baseline.json", "Intel Xeon")
+    save(tmp_path / "m" / "0004_baseline.json")  # before fingerprints: never matches
+    (tmp_path / "m" / "0005_baseline.json").write_text("{not json")
+    save(tmp_path / "m" / "0006_autosaved.json", "AMD EPYC")  # a user's run: never the gate's
+    path, _ = baselines.matching_baseline(tmp_path, here)
+    assert path == newest
+    assert baselines.matching_baseline(tmp_path, fingerprinted("Apple M3")["machine"]) is None
+    assert [path.name for path, _ in baselines.saved_baselines(tmp_path)] == [
+        "0001_baseline.json", "0002_baseline-amd.json", "0003_baseline.json", "0004_baseline.json"]
+
+
+def test_the_recording_commit_comes_from_commit_info(tmp_path):
+    assert baselines.recording_commit(json.loads(save(tmp_path / "a.json", commit="abc123").read_text())) == "abc123"
+    assert baselines.recording_commit(json.loads(save(tmp_path / "b.json").read_text())) is None
+
+
+def test_named_baselines_are_a_path_or_a_name_fragment(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    save(tmp_path / "m" / "0001_baseline.json")
+    save(tmp_path / "m" / "0002_mine.json")
+    assert baselines.named_baseline(tmp_path, "0001").name == "0001_baseline.json"
+    assert baselines.named_baseline(tmp_path, "mine").name == "0002_mine.json"
+    assert baselines.named_baseline(tmp_path, "m/0002_mine.json").name == "0002_mine.json"
 
 
 @pytest.mark.parametrize("setup, choice, message", [
-    (lambda root: None, "auto", "no \\*_baseline.json for machine class here"),
-    (lambda root: save(root / "m" / "0001_baseline.json", "elsewhere"), "auto", "for machine class here"),
     (lambda root: None, "0042", "no saved baseline matches '0042'"),
     (lambda root: (root / "m").mkdir(), "m", "is a directory"),
 ])
-def test_find_baseline_refusals_are_one_line(tmp_path, monkeypatch, setup, choice, message):
+def test_named_baseline_refusals_are_one_line(tmp_path, monkeypatch, setup, choice, message):
     monkeypatch.chdir(tmp_path)
     setup(tmp_path)
     with pytest.raises(baselines.BaselineError, match=message) as error:
-        baselines.find_baseline(tmp_path, "here", choice)
+        baselines.named_baseline(tmp_path, choice)
     assert "\n" not in str(error.value)
 
 
-def test_load_scores_refuses_corrupt_files_and_other_machine_classes(tmp_path):
+def test_load_document_refuses_corrupt_files_in_one_line(tmp_path):
     broken = tmp_path / "broken.json"
     broken.write_text('{"benchmarks": ')
     with pytest.raises(baselines.BaselineError, match="unreadable"):
-        baselines.load_baseline(broken, "here")
+        baselines.load_document(broken)
     (tmp_path / "list.json").write_text("[]")
     with pytest.raises(baselines.BaselineError, match="not a pytest-benchmark JSON"):
-        baselines.load_baseline(tmp_path / "list.json", "here")
-    other = save(tmp_path / "other.json", "elsewhere", [{"fullname": "a", "extra_info": info(1.0)}])
-    with pytest.raises(baselines.BaselineError, match="machine class elsewhere, this is here"):
-        baselines.load_baseline(other, "here")
-    assert baselines.load_baseline(other, "elsewhere") == {"a": info(1.0)}
+        baselines.load_document(tmp_path / "list.json")

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import subprocess
 
 import pytest
 
@@ -54,10 +55,12 @@ def test_dtype(request):
     bench.runpytest("-p", "models.plugin", "--dtype=float32", "test_ids.py").assert_outcomes(passed=1)
 
 
-def test_gate_without_baseline_says_so_and_passes(bench):
+def test_gate_with_nothing_to_compare_says_so_and_passes_unless_strict(bench):
     result = bench.runpytest(*FAST, "--gate")
     assert result.ret == 0
-    result.stdout.fnmatch_lines(["gate: no *_baseline.json for machine class * under *; not gating this run"])
+    result.stdout.fnmatch_lines(["gate: nothing to compare with: no committed baseline was recorded on * and none "
+                                 "names a base revision; pass --gate-base=REV"])
+    assert bench.runpytest(*FAST, "--gate", "--gate-strict").ret == 1
 
 
 def test_gate_passes_against_its_own_baseline_and_never_rewrites_it(bench):
@@ -65,8 +68,9 @@ def test_gate_passes_against_its_own_baseline_and_never_rewrites_it(bench):
     before = path.read_bytes()
     result = bench.runpytest(*FAST, "--gate", "--gate-threshold=300%")
     assert result.ret == 0, result.stdout.str()
-    result.stdout.fnmatch_lines(["benchmark*baseline*now*ratio*verdict*limit", "test_tiny?8?*ok *",
-                                 "gate: 0 regression(s) of 2 benchmarks against *0001_baseline.json*"])
+    result.stdout.fnmatch_lines(["benchmark*baseline*now*ratio*verdict*limit*pairs", "test_tiny?8?*ok *",
+                                 "gate: 0 regression(s) of 2 benchmarks, threshold +300%; mode stored: "
+                                 "*0001_baseline.json, recorded on *"])
     assert path.read_bytes() == before
 
 
@@ -80,7 +84,7 @@ def test_gate_fails_and_names_each_regression(bench):
     result = bench.runpytest(*FAST, "--gate", "--gate-threshold=300%", "--benchmark-json=gated.json")
     assert result.ret == 1
     result.stdout.fnmatch_lines(["test_tiny?8?*regression *", "test_tiny?16?*ok *",
-                                 "gate: 1 regression(s) of 2 benchmarks*threshold +300%*"])
+                                 "gate: 1 regression(s) of 2 benchmarks, threshold +300%; mode stored*"])
     gated = {entry["name"]: entry["extra_info"] for entry in json.loads((bench.path / "gated.json").read_text())["benchmarks"]}
     assert gated["test_tiny[8]"]["gate_remeasured"] == 3  # timed again three times before failing
     fresh_scores = gated["test_tiny[8]"]["gate_fresh_process_scores"]
@@ -88,13 +92,55 @@ def test_gate_fails_and_names_each_regression(bench):
     assert "gate_remeasured" not in gated["test_tiny[16]"]
 
 
-def test_corrupt_baseline_is_one_line_and_does_not_fail(bench):
+def test_a_baseline_from_another_machine_is_never_compared(bench):
+    path = saved_baseline(bench)
+    document = json.loads(path.read_text())
+    document["machine_info"]["nnbench"]["fingerprint"]["machine"]["cpu_model"] = "Some Other CPU"
+    document["commit_info"] = {}  # and it names no revision to time instead
+    path.write_text(json.dumps(document))
+    result = bench.runpytest(*FAST, "--gate")
+    assert result.ret == 0
+    result.stdout.fnmatch_lines(["gate: nothing to compare with*"])
+    named = bench.runpytest(*FAST, f"--gate={path}")
+    assert named.ret == pytest.ExitCode.USAGE_ERROR
+    named.stderr.fnmatch_lines(["*gate: baseline * was recorded on Some Other CPU (*); this is *: a baseline is never "
+                                "compared on another machine (A/B instead: --gate-base=REV)"])
+
+
+@pytest.mark.parametrize("option, message", [
+    ("--gate=nosuch", "gate: no saved baseline matches 'nosuch' under *"),
+    ("--gate-base=nosuch", "gate: base revision 'nosuch' is not a commit of the repository at *"),
+])
+def test_a_named_baseline_or_revision_that_cannot_be_found_is_a_usage_error(bench, option, message):
+    result = bench.runpytest(*FAST, option)
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines([f"*{message}"])
+
+
+def test_corrupt_named_baseline_is_a_one_line_usage_error_and_is_left_alone(bench):
     path = saved_baseline(bench)
     path.write_text("{truncated")
     result = bench.runpytest(*FAST, f"--gate={path}")
-    assert result.ret == 0
-    result.stdout.fnmatch_lines([f"gate: baseline {path} is unreadable (JSONDecodeError); not gating this run"])
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines([f"*gate: baseline {path} is unreadable (JSONDecodeError)"])
     assert path.read_text() == "{truncated"
+
+
+def git(bench, *arguments: str) -> None:
+    subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@example.com", *arguments], cwd=bench.path,
+                   check=True, capture_output=True)
+
+
+def test_ab_mode_times_the_base_revision_beside_the_working_tree(bench):
+    git(bench, "init", "-q")
+    git(bench, "add", "-A")
+    git(bench, "commit", "-qm", "base")
+    result = bench.runpytest(*FAST, "--gate-base=HEAD", "--gate-pairs=2", "--gate-threshold=300%")
+    assert result.ret == 0, result.stdout.str()
+    result.stdout.fnmatch_lines(["benchmark*baseline*now*ratio*verdict*limit*pairs",
+                                 "test_tiny?8?*ok * 4.000 *.* *.*",  # two pairs, each ratio printed
+                                 "gate: 0 regression(s) of 2 benchmarks, threshold +300%; mode A/B: working tree "
+                                 "against base * (--gate-base=HEAD), timed alternately in fresh processes on *"])
 
 
 def test_cuda_without_a_gpu_skips_with_the_reason(bench):

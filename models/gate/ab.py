@@ -85,7 +85,8 @@ class ABRunner:
 
     def _time(self, side: Path, names: list[str], extra: list[str]) -> dict[str, float]:
         # Node ids are relative to the root, so they name the same benchmarks on both sides.
-        run = fresh_pytest([*names, *self.options, *extra], side, env={**os.environ, "PYTHONPATH": str(side)})
+        run = fresh_pytest([*names, "-p", "models.plugin", *self.options, *extra], side,
+                           env={**os.environ, "PYTHONPATH": str(side)})
         times = _q1_by_name(run.document)
         if run.document is None or not times:
             where = "base revision " + self.commit[:12] if side != self.rootdir else "working tree"

@@ -48,12 +48,12 @@ def _remeasure(info: dict, baseline: dict | None, measurement: Measurement, thre
         if rules.judge(baseline, info, threshold) != "regression":
             break
         warm_up(measurement.timed, min_calls=1, min_seconds=0.05)
-        durations, compute, memory = bracketed(
+        durations, _, memory = bracketed(
             lambda: round_times(measurement.timed, measurement.iterations, rounds), measurement.device)
         again = Stats()  # pytest-benchmark's own statistics, so q1 means the same as in the first run
         for duration in durations:
             again.update(duration)
-        keep_best(info, rules.gate_entries(again.q1, compute, memory), baseline, threshold)
+        keep_best(info, rules.gate_entries(again.q1, memory), baseline, threshold)
         info[schema.REMEASURED] = attempt
 
 

@@ -101,8 +101,7 @@ class GateSession:
     def record(self, name: str, info: dict, measurement: Measurement) -> None:
         """Add the gate's entries to a benchmark's extra_info; in stored mode a benchmark over its limit
         becomes a suspect, re-measured at the end of the session (a burst of interference has passed)."""
-        info.update(rules.gate_entries(measurement.q1_seconds, measurement.reference_seconds,
-                                       measurement.memory_reference_seconds))
+        info.update(rules.gate_entries(measurement.q1_seconds, measurement.memory_reference_seconds))
         self.run[name] = info
         if self.mode == "stored" and rules.judge(self.baseline.get(name), info, self.threshold) == "regression":
             self.suspects[name] = measurement
@@ -131,7 +130,16 @@ class GateSession:
             except RevisionError as error:
                 self.message, self.failed_to_judge = f"gate: {error}; the run fails: nothing was judged", True
                 return True
+        self._write_verdicts()
         return any(verdict.verdict == "regression" for verdict in self.verdicts)
+
+    def _write_verdicts(self) -> None:
+        """Each verdict into its benchmark's extra_info, so the saved JSON says what the gate decided."""
+        for verdict in self.verdicts:
+            self.run[verdict.name].update({
+                schema.GATE_MODE: self.mode, schema.GATE_VERDICT: verdict.verdict, schema.GATE_RATIO: verdict.ratio,
+                schema.GATE_LIMIT: verdict.limit, **({schema.GATE_PAIRS: list(verdict.pairs),
+                                                       schema.GATE_BASE_COMMIT: self.commit} if self.mode == "A/B" else {})})
 
     def summary(self) -> list[str]:
         """The lines of the terminal summary: the verdict table, then any message."""
