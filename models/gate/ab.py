@@ -27,6 +27,9 @@ from models.gate.rules import Verdict
 
 MIN_PAIRS_OK, MIN_PAIRS_REGRESSION = 2, 3
 DEFAULT_MAX_PAIRS = 5
+# Fewer rounds per process than a plain run's 20: the pairs supply the repetition, and BERT's and
+# ResNet18's rounds are most of a process's time.
+SIDE_OPTIONS = ("-p", "models.plugin", "--benchmark-min-rounds=10")
 
 
 class RevisionError(RuntimeError):
@@ -85,7 +88,7 @@ class ABRunner:
 
     def _time(self, side: Path, names: list[str], extra: list[str]) -> dict[str, float]:
         # Node ids are relative to the root, so they name the same benchmarks on both sides.
-        run = fresh_pytest([*names, "-p", "models.plugin", *self.options, *extra], side,
+        run = fresh_pytest([*names, *SIDE_OPTIONS, *self.options, *extra], side,
                            env={**os.environ, "PYTHONPATH": str(side)})
         times = _q1_by_name(run.document)
         if run.document is None or not times:
