@@ -36,6 +36,7 @@ def test_a_noisy_baseline_widens_only_its_own_limit(noise, now, allowed, expecte
     (1.3, 1.15, 1.43, "ok", "regression"),  # memory 30% slower relative to arithmetic: up to 1.1 x 1.3 is excused
     (1.3, 1.45, 1.43, "regression", "regression"),  # but no more than that
     (1.3, 1.05, 1.43, "ok", "ok"),
+    (1.08, 1.15, 1.10, "regression", "regression"),  # within 10% of the baseline's reading: quiet, no excuse
 ])
 def test_slower_memory_excuses_only_as_much_slowdown_as_it_measured(pressure_now, now, limit, expected,
                                                                     expected_without_baseline_pressure):
@@ -53,6 +54,13 @@ def test_ratio_over_limit_is_above_one_exactly_when_it_fails(now, pressure_now, 
     assert rules.ratio_over_limit(base, {**info(now), schema.MEMORY_PRESSURE: pressure_now}, 0.10) == \
         pytest.approx(expected)
     assert rules.ratio_over_limit(None, info(now), 0.10) == 0.0
+
+
+@pytest.mark.parametrize("now, pressure_now, suspect", [(1.15, 1.0, True), (1.15, 1.3, True), (1.05, 1.3, False),
+                                                       (1.09, 1.0, False)])
+def test_a_suspect_is_over_the_plain_limit_whatever_the_memory_pressure(now, pressure_now, suspect):
+    base = {**info(1.0), schema.MEMORY_PRESSURE: 1.0}
+    assert rules.is_suspect(base, {**info(now), schema.MEMORY_PRESSURE: pressure_now}, 0.10) is suspect
 
 
 def test_stored_mode_scores_the_raw_q1_time_and_records_the_streaming_add():

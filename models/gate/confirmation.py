@@ -1,10 +1,11 @@
 """Confirming a suspect before the gate fails a run: time it again, then in new processes.
 
-A benchmark whose first score is over its limit is a suspect, not yet a regression. Interference
+A benchmark whose score is over its plain limit is a suspect, not yet a regression. Interference
 comes in two sizes: a burst (another process, a page-fault storm) that has passed by the end of the
 session, and a spell that outlasts a whole run. So a suspect is timed again in this process, then in
-new ones, later; the measurement with the lowest ratio over its limit stands, so a slowdown that
-belongs to the code still fails, and one that belongs to a burst or a spell does not.
+new ones, later. Of its measurements, a quiet one (memory as fast as at baseline time) beats any
+taken under memory pressure, and among equals the lowest ratio over its limit stands: a slowdown
+that belongs to the code still fails, and one that belongs to a burst or a spell does not.
 """
 from __future__ import annotations
 
@@ -25,16 +26,22 @@ FRESH_PROCESS_ATTEMPTS = 3  # new processes per suspect, until one is within its
 JUDGED_ENTRIES = (schema.GATE_SCORE, schema.GATE_SECONDS, schema.MEMORY_PRESSURE)
 
 
+def _trust(baseline: dict | None, info: dict, threshold: float) -> tuple[bool, float]:
+    """Sort key, lower is better: quiet first, then the lowest ratio over limit."""
+    return not rules.is_quiet(baseline, info), rules.ratio_over_limit(baseline, info, threshold)
+
+
 def keep_best(info: dict, candidate: dict, baseline: dict | None, threshold: float) -> None:
-    """A re-measurement's entries replace the recorded ones only where they judge better."""
-    if rules.ratio_over_limit(baseline, candidate, threshold) < rules.ratio_over_limit(baseline, info, threshold):
+    """A re-measurement's entries replace the recorded ones only where they are more trustworthy:
+    quiet where the recorded ones were not, or equally quiet and lower over the limit."""
+    if _trust(baseline, candidate, threshold) < _trust(baseline, info, threshold):
         info.update({key: candidate[key] for key in JUDGED_ENTRIES if key in candidate})
 
 
 def remeasure_suspects(suspects: dict[str, Measurement], run: dict[str, dict], baseline: dict[str, dict],
                        threshold: float) -> None:
     """Time each suspect again in this process, up to REMEASURE_ATTEMPTS times, while it is still
-    over its limit."""
+    over its plain limit."""
     with retained_allocations():
         for name, measurement in suspects.items():
             _remeasure(run[name], baseline.get(name), measurement, threshold)
@@ -45,7 +52,7 @@ def _remeasure(info: dict, baseline: dict | None, measurement: Measurement, thre
 
     rounds = min(max(measurement.rounds, MIN_ROUNDS), MAX_ROUNDS)
     for attempt in range(1, REMEASURE_ATTEMPTS + 1):
-        if rules.judge(baseline, info, threshold) != "regression":
+        if not rules.is_suspect(baseline, info, threshold):
             break
         warm_up(measurement.timed, min_calls=1, min_seconds=0.05)
         durations, _, memory = bracketed(
@@ -59,11 +66,11 @@ def _remeasure(info: dict, baseline: dict | None, measurement: Measurement, thre
 
 def confirm_in_fresh_processes(run: dict[str, dict], baseline: dict[str, dict], threshold: float,
                                forwarded: list[str], rootdir: Path) -> None:
-    """Time each still-regressed benchmark in up to FRESH_PROCESS_ATTEMPTS new pytest processes
-    (with this run's `forwarded` options), stopping at the first within its limit; each process's
-    score is kept in extra_info."""
+    """Time each benchmark still over its plain limit in up to FRESH_PROCESS_ATTEMPTS new pytest
+    processes (with this run's `forwarded` options), stopping at the first within it; each
+    process's score is kept in extra_info."""
     def regressed(name: str) -> bool:
-        return rules.judge(baseline.get(name), run[name], threshold) == "regression"
+        return rules.is_suspect(baseline.get(name), run[name], threshold)
 
     suspects = [name for name in run if regressed(name)]
     if len(suspects) > FRESH_PROCESS_LIMIT:

@@ -99,11 +99,11 @@ class GateSession:
                       f"processes on {self.machine.describe()}")
 
     def record(self, name: str, info: dict, measurement: Measurement) -> None:
-        """Add the gate's entries to a benchmark's extra_info; in stored mode a benchmark over its limit
-        becomes a suspect, re-measured at the end of the session (a burst of interference has passed)."""
+        """Add the gate's entries to a benchmark's extra_info; in stored mode a benchmark over its plain
+        limit becomes a suspect, re-measured at the end of the session (a burst of interference has passed)."""
         info.update(rules.gate_entries(measurement.q1_seconds, measurement.memory_reference_seconds))
         self.run[name] = info
-        if self.mode == "stored" and rules.judge(self.baseline.get(name), info, self.threshold) == "regression":
+        if self.mode == "stored" and rules.is_suspect(self.baseline.get(name), info, self.threshold):
             self.suspects[name] = measurement
 
     def finish(self, shared_options: list[str], working_tree_options: list[str]) -> bool:

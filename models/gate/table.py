@@ -5,8 +5,8 @@ from models.gate.rules import Verdict
 
 HEADER = ("benchmark", "baseline", "now", "ratio", "verdict", "limit", "pairs")
 LEGEND = {
-    "stored": "ratio: change of q1 time / reference-product time; limit: the ratio that fails, threshold or "
-              "the baseline's process noise, times any rise in memory pressure",
+    "stored": "ratio: change of the q1 time; limit: the ratio that fails, threshold or the baseline's process "
+              "noise, widened by memory pressure only where no quiet measurement was had",
     "A/B": "ratio: median over pairs of working-tree q1 / base q1, each pair timed back to back; "
            "limit: 1 + threshold; pairs: each pair's ratio",
 }
