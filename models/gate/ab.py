@@ -3,13 +3,16 @@
 Where no stored baseline was recorded on this machine (or when asked with --gate-base=REV), the
 gate checks the base revision out into a temporary git worktree and times both sides in fresh
 `pytest bench` processes, alternately (A B B A A B ...: each side goes first in every other pair),
-so that both see the same moments of the machine. Each side runs its own `models` package in the
-same environment; only the working tree gets --inject-slowdown.
+so that both see the same moments of the machine. Every process of either side runs the same
+selection of benchmarks in the same order, so a benchmark meets the same context on both sides.
+(A first version paired this run's own timing with a fresh base process and timed undecided
+benchmarks alone in later pairs: unchanged code then failed 1 of 3 runs here.) Each side runs its own `models` package in the same environment; only the
+working tree gets --inject-slowdown.
 
 The paired rule, per benchmark, with r = working-tree q1 / base q1 for each pair and L = 1 + threshold:
   * ok after 2 pairs when every r <= L ("faster" when the median r < 1 / L);
   * regression after 3 pairs when every r > L;
-  * otherwise undecided: another pair is timed, for the undecided benchmarks only, up to the cap;
+  * otherwise undecided: another pair is timed (of the whole selection, for the reason above), up to the cap;
     at the cap, regression when the median r > L and every r > 1 (each pair slower).
 The false-alarm rate this rule gave on unchanged code is in the README ("The gate").
 """
@@ -97,9 +100,8 @@ class ABRunner:
             raise RevisionError(f"the {where} could not time the benchmarks (pytest exit {run.status}: {last})")
         return times
 
-    def run(self, first_working_tree_times: dict[str, float]) -> list[Verdict]:
-        """Pairs, starting from this process's own times as the working tree's first sample."""
-        names = list(first_working_tree_times)
+    def run(self, names: list[str]) -> list[Verdict]:
+        """Pairs of fresh processes over the benchmarks `names` (node ids), until each is decided."""
         with tempfile.TemporaryDirectory(prefix="nnbench-base-") as scratch:
             base = Path(scratch) / "base"
             added = subprocess.run(["git", "-C", str(self.rootdir), "worktree", "add", "--detach", "--quiet",
@@ -108,43 +110,36 @@ class ABRunner:
                 raise RevisionError(f"cannot check out {self.commit[:12]} into a worktree: "
                                     f"{added.stderr.strip().splitlines()[-1] if added.stderr.strip() else 'git failed'}")
             try:
-                return self._pairs(base, names, first_working_tree_times)
+                return self._pairs(base, names)
             finally:
                 subprocess.run(["git", "-C", str(self.rootdir), "worktree", "remove", "--force", str(base)],
                                capture_output=True)
 
-    def _pairs(self, base: Path, names: list[str], work_first: dict[str, float]) -> list[Verdict]:
+    def _pairs(self, base: Path, names: list[str]) -> list[Verdict]:
         timed = {name: PairedTimes() for name in names}
-        base_times = self._time(base, names, [])
-        missing_on_base = [name for name in names if name not in base_times]
-        undecided = [name for name in names if name in base_times]
-        for name in undecided:
-            timed[name].pairs.append((work_first[name], base_times[name]))
         decided: dict[str, str] = {}
-        pair = 1
-        while undecided and pair < self.max_pairs:
-            pair += 1
+        missing_on_base: set[str] = set()
+        for pair in range(1, self.max_pairs + 1):
             # ABBA: in every other pair the base goes first, so a drift favours neither side.
-            order = ("base", "work") if pair % 2 == 0 else ("work", "base")
-            samples = {side: (self._time(base, undecided, []) if side == "base"
-                              else self._time(self.rootdir, undecided, self.working_tree_options)) for side in order}
-            for name in undecided:
+            order = ("work", "base") if pair % 2 else ("base", "work")
+            samples = {side: (self._time(base, names, []) if side == "base"
+                              else self._time(self.rootdir, names, self.working_tree_options)) for side in order}
+            missing_on_base |= {name for name in names if name not in samples["base"]}
+            for name in names:
                 if name in samples["work"] and name in samples["base"]:
                     timed[name].pairs.append((samples["work"][name], samples["base"][name]))
-            for name in undecided:
-                verdict = decide(timed[name].ratios, self.threshold, self.max_pairs)
-                if verdict is not None:
+                if name not in decided and (verdict := decide(timed[name].ratios, self.threshold, self.max_pairs)):
                     decided[name] = verdict
-            undecided = [name for name in undecided if name not in decided]
-        for name in undecided:
-            decided[name] = decide(timed[name].ratios, self.threshold, len(timed[name].ratios)) or "ok"
+            if all(name in decided or name in missing_on_base for name in names):
+                break
         verdicts = []
         for name in names:
-            ratios = timed[name].ratios
-            if name in missing_on_base:
-                verdicts.append(Verdict(name, "new", None, work_first[name], None, 1 + self.threshold))
+            if not timed[name].pairs:
+                verdicts.append(Verdict(name, "new", None, None, None, 1 + self.threshold))
                 continue
+            ratios = timed[name].ratios
+            verdict = decided.get(name) or decide(ratios, self.threshold, len(ratios)) or "ok"
             works, bases = zip(*timed[name].pairs)
-            verdicts.append(Verdict(name, decided[name], statistics.median(bases), statistics.median(works),
+            verdicts.append(Verdict(name, verdict, statistics.median(bases), statistics.median(works),
                                     statistics.median(ratios), 1 + self.threshold, tuple(ratios)))
         return verdicts

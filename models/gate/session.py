@@ -126,7 +126,7 @@ class GateSession:
             runner = ABRunner(self.rootdir, self.commit, shared_options, working_tree_options, self.threshold,
                               self.max_pairs)
             try:
-                self.verdicts = runner.run({name: info[schema.GATE_SECONDS] for name, info in self.run.items()})
+                self.verdicts = runner.run(list(self.run))
             except RevisionError as error:
                 self.message, self.failed_to_judge = f"gate: {error}; the run fails: nothing was judged", True
                 return True
