@@ -95,7 +95,7 @@ def main() -> None:
                 failed, walls = failed + (status == 1), walls + [wall]
                 verdicts = {name: info.get(schema.GATE_VERDICT) for name, info in infos.items()}
                 if not any(verdicts.values()):
-                    sys.exit(f"error: the gate gave no verdicts (is there anything to compare with?)")
+                    sys.exit("error: the gate gave no verdicts (is there anything to compare with?)")
                 regressed = sorted(name for name, verdict in verdicts.items() if verdict == "regression")
                 quicker = sorted(name for name, verdict in verdicts.items() if verdict == "faster")
                 flagged.update(regressed)
