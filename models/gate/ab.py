@@ -6,13 +6,13 @@ gate checks the base revision out into a temporary git worktree and times both s
 so that both see the same moments of the machine. Every process of either side runs the same
 selection of benchmarks in the same order, so a benchmark meets the same context on both sides.
 (A first version paired this run's own timing with a fresh base process and timed undecided
-benchmarks alone in later pairs: unchanged code then failed 1 of 3 runs here.) Each side runs its own `models` package in the same environment; only the
-working tree gets --inject-slowdown.
+benchmarks alone in later pairs: unchanged code then failed 1 of 3 runs here.) Each side runs its
+own `models` package in the same environment; only the working tree gets --inject-slowdown.
 
 The paired rule, per benchmark, with r = working-tree q1 / base q1 for each pair and L = 1 + threshold:
   * ok after 2 pairs when every r <= L ("faster" when the median r < 1 / L);
   * regression after 3 pairs when every r > L;
-  * otherwise undecided: another pair is timed (of the whole selection, for the reason above), up to the cap;
+  * otherwise undecided: another pair of the whole selection is timed, up to the cap;
     at the cap, regression when the median r > L and every r > 1 (each pair slower).
 The false-alarm rate this rule gave on unchanged code is in the README ("The gate").
 """

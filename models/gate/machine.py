@@ -39,9 +39,13 @@ def _cpuinfo() -> dict[str, str]:
     return found
 
 
+def _model_name(cpu: dict[str, str]) -> str:
+    return cpu.get("cpu_model") or platform.processor() or "unknown"
+
+
 def cpu_model() -> str:
     """The CPU's model name as /proc/cpuinfo gives it (platform's guess elsewhere)."""
-    return _cpuinfo().get("cpu_model") or platform.processor() or "unknown"
+    return _model_name(_cpuinfo())
 
 
 def _accelerator(device: torch.device) -> str:
@@ -94,22 +98,25 @@ def fingerprint(device: torch.device = torch.device("cpu")) -> Fingerprint:
     cpu = _cpuinfo()
     machine = MachinePart(
         platform.system().lower(), platform.machine(), cpu.get("cpu_vendor", "unknown"),
-        cpu.get("cpu_model") or platform.processor() or "unknown", cpu.get("cpu_family", "?"),
+        _model_name(cpu), cpu.get("cpu_family", "?"),
         cpu.get("cpu_model_number", "?"), torch.backends.cpu.get_cpu_capability(), os.cpu_count() or 0,
         _accelerator(device))
     return Fingerprint(machine, EnvironmentPart(torch.__version__, _blas(), platform.python_version()))
 
 
+def _recorded(document: dict, part: str) -> dict | None:
+    recorded = document.get("machine_info", {}).get(schema.MACHINE_INFO, {}).get(schema.FINGERPRINT)
+    return recorded.get(part) if isinstance(recorded, dict) else None
+
+
 def machine_part_of(document: dict) -> dict | None:
     """The machine part a saved pytest-benchmark document was recorded on; None for files saved
-    before fingerprints (they are comparable with no machine, only by name)."""
-    recorded = document.get("machine_info", {}).get(schema.MACHINE_INFO, {}).get(schema.FINGERPRINT)
-    return recorded.get("machine") if isinstance(recorded, dict) else None
+    before fingerprints (no machine matches them)."""
+    return _recorded(document, "machine")
 
 
 def environment_of(document: dict) -> dict:
-    recorded = document.get("machine_info", {}).get(schema.MACHINE_INFO, {}).get(schema.FINGERPRINT)
-    return recorded.get("environment", {}) if isinstance(recorded, dict) else {}
+    return _recorded(document, "environment") or {}
 
 
 def environment_changes(baseline_document: dict, now: Fingerprint) -> list[str]:
