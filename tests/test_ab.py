@@ -1,28 +1,35 @@
-"""The A/B paired rule: when a benchmark is decided, and which way; literal expected verdicts."""
+"""The A/B paired rule: when a benchmark is decided, and which way; literal expected verdicts.
+Quartiles are Python's "inclusive" ones (statistics.quantiles), as models.gate.ab computes them."""
 from __future__ import annotations
 
 import pytest
 
-from models.gate.ab import decide
+from models.gate.ab import decide, slot_time
 
 
 @pytest.mark.parametrize("ratios, expected", [
     ([], None),
     ([1.02], None),  # one pair decides nothing
-    ([1.02, 0.98], "ok"),  # two pairs within the limit
-    ([0.85, 0.88], "faster"),  # median below 1 / 1.1
-    ([0.88, 0.96], "ok"),  # median 0.92 is not below 1 / 1.1 = 0.909
-    ([1.15, 1.20], None),  # two pairs over the limit are not yet a regression
-    ([1.15, 1.20, 1.18], "regression"),  # three are
-    ([1.15, 1.05, 1.18], None),  # mixed: another pair
-    ([1.15, 1.05, 1.18, 1.12, 1.16], "regression"),  # at the cap: median 1.15 over the limit, every pair slower
-    ([1.15, 0.98, 1.18, 1.12, 1.16], "ok"),  # at the cap, one pair faster: not a regression
-    ([1.02, 1.12, 0.99, 1.11, 1.03], "ok"),  # at the cap, median 1.03
+    ([1.02, 0.98, 1.00], None),  # nor do three
+    ([1.02, 0.98, 1.00, 1.01], "ok"),  # four pairs, upper quartile within the limit
+    ([0.85, 0.88, 0.86, 0.87], "faster"),  # median below 1 / 1.1
+    ([0.88, 0.96, 0.93, 0.91], "ok"),  # median 0.92 is not below 1 / 1.1 = 0.909
+    ([1.15, 1.20, 1.18, 1.16], "regression"),  # every pair over the limit
+    ([1.15, 1.05, 1.18, 1.20], "regression"),  # three of four over: lower quartile 1.125
+    ([1.15, 1.02, 1.18, 1.00], None),  # quartiles 1.015 and 1.1575 straddle the limit: another pair
+    ([1.15, 1.02, 1.18, 1.00, 1.16, 1.17], "regression"),  # at the cap: median 1.155 over the limit
+    ([1.02, 1.12, 0.99, 1.11, 1.03, 1.15], "ok"),  # at the cap: median 1.07
+    ([1.00, 1.01, 0.99, 1.58, 1.02, 0.66], "ok"),  # a pair that straddled a neighbour's spell moves nothing
 ])
 def test_paired_rule(ratios, expected):
-    assert decide(ratios, threshold=0.10, max_pairs=5) == expected
+    assert decide(ratios, threshold=0.10, max_pairs=6) == expected
 
 
-def test_a_lower_cap_decides_sooner():
-    assert decide([1.15, 1.05], threshold=0.10, max_pairs=2) == "ok"  # median 1.10 is not over 1.10
-    assert decide([1.15, 1.25], threshold=0.10, max_pairs=2) == "regression"
+def test_a_cap_below_the_minimum_decides_at_the_cap():
+    assert decide([1.15, 1.05], threshold=0.10, max_pairs=2) == "ok"  # quartiles straddle; median 1.10 is not over
+    assert decide([1.15, 1.25], threshold=0.10, max_pairs=2) == "regression"  # lower quartile 1.175
+
+
+def test_a_slot_is_its_q1_call_time_or_its_fastest_call():
+    assert slot_time([0.3, 0.1, 0.2]) == 0.1
+    assert slot_time([1.0, 2.0, 3.0, 4.0, 5.0]) == 2.0  # interrupted calls (the slow ones) do not count

@@ -140,7 +140,29 @@ def test_ab_mode_times_the_base_revision_beside_the_working_tree(bench):
     result.stdout.fnmatch_lines(["benchmark*baseline*now*ratio*verdict*limit*pairs",
                                  "test_tiny?8?*ok * 4.000 *.* *.*",  # two pairs, each ratio printed
                                  "gate: 0 regression(s) of 2 benchmarks, threshold +300%; mode A/B: working tree "
-                                 "against base * (--gate-base=HEAD), timed alternately in fresh processes on *"])
+                                 "against base * (--gate-base=HEAD), timed in alternate slots by two fresh processes on *"])
+
+
+def test_ab_mode_calls_a_benchmark_the_base_lacks_new(bench):
+    git(bench, "init", "-q")
+    git(bench, "add", "-A")
+    git(bench, "commit", "-qm", "base")
+    bench.makepyfile(test_tiny=BENCH_FILE.replace('["8", "16"]', '["8", "16", "4"]'))
+    result = bench.runpytest(*FAST, "--gate-base=HEAD", "--gate-pairs=2", "--gate-threshold=300%")
+    assert result.ret == 0, result.stdout.str()
+    result.stdout.fnmatch_lines(["test_tiny?4?*new*", "gate: 0 regression(s) of 3 benchmarks*"])
+
+
+def test_ab_mode_against_a_base_without_the_benchmarks_is_one_line_and_fails(bench):
+    (bench.path / "test_tiny.py").rename(bench.path / "later.txt")
+    git(bench, "init", "-q")
+    git(bench, "add", "-A")
+    git(bench, "commit", "-qm", "before the benchmarks existed")
+    (bench.path / "later.txt").rename(bench.path / "test_tiny.py")
+    result = bench.runpytest(*FAST, "--gate-base=HEAD")
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
+    result.stdout.fnmatch_lines(["gate: the base revision * has none of the benchmark files test_tiny.py; "
+                                 "the run fails: nothing was judged"])
 
 
 def test_cuda_without_a_gpu_skips_with_the_reason(bench):

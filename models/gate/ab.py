@@ -1,38 +1,52 @@
 """A/B mode: the base revision timed beside the working tree, on this machine, in this run.
 
 Where no stored baseline was recorded on this machine (or when asked with --gate-base=REV), the
-gate checks the base revision out into a temporary git worktree and times both sides in fresh
-`pytest bench` processes, alternately (A B B A A B ...: each side goes first in every other pair),
-so that both see the same moments of the machine. Every process of either side runs the same
-selection of benchmarks in the same order, so a benchmark meets the same context on both sides.
-(A first version paired this run's own timing with a fresh base process and timed undecided
-benchmarks alone in later pairs: unchanged code then failed 1 of 3 runs here.) Each side runs its
-own `models` package in the same environment; only the working tree gets --inject-slowdown.
+gate checks the base revision out into a temporary git worktree and starts two fresh `pytest bench`
+processes over the same selection: one in the working tree, one in the base's checkout, each with
+its own `models` package in the same environment (only the working tree gets --inject-slowdown).
+Both load models.gate.ab_side. At each benchmark both sides prepare and warm up in parallel, then
+wait; this process asks them in turn for slots of timed calls (A B, B A, A B, ...: each side goes
+first in every other pair), pinned to the same CPU, the other side idle meanwhile. A pair's ratio
+is working-tree slot time / base slot time (each slot's q1 call time), both taken moments apart.
 
-The paired rule, per benchmark, with r = working-tree q1 / base q1 for each pair and L = 1 + threshold:
-  * ok after 2 pairs when every r <= L ("faster" when the median r < 1 / L);
-  * regression after 3 pairs when every r > L;
-  * otherwise undecided: another pair of the whole selection is timed, up to the cap;
-    at the cap, regression when the median r > L and every r > 1 (each pair slower).
+Why slots and not whole processes: on these 2-vCPU machines a neighbour on the same core slows
+everything 1.3-1.9x for spells of one to several seconds (README, "The gate"), so two processes
+timed a minute apart disagree by up to 1.8x on unchanged code, while two slots 0.05 s apart see
+the same spell and their ratio cancels it.
+
+The paired rule, per benchmark, with L = 1 + threshold and the quartiles of the pair ratios:
+  * after MIN_PAIRS pairs: regression when the lower quartile is over L (three quarters of the
+    pairs over the limit); within the limit when the upper quartile is at most L ("faster" when
+    the median is below 1 / L);
+  * otherwise another pair, up to the cap; at the cap, regression when the median is over L.
 The false-alarm rate this rule gave on unchanged code is in the README ("The gate").
 """
 from __future__ import annotations
 
+import math
 import os
+import shutil
+import socket
 import statistics
 import subprocess
+import sys
 import tempfile
 from dataclasses import dataclass, field
+from multiprocessing.connection import Connection
 from pathlib import Path
 
-from models.gate.processes import fresh_pytest
+import torch
+
+from models.gate import ab_side
 from models.gate.rules import Verdict
 
-MIN_PAIRS_OK, MIN_PAIRS_REGRESSION = 2, 3
-DEFAULT_MAX_PAIRS = 5
-# Fewer rounds per process than a plain run's 20: the pairs supply the repetition, and BERT's and
-# ResNet18's rounds are most of a process's time.
-SIDE_OPTIONS = ("-p", "models.plugin", "--benchmark-min-rounds=10")
+MIN_PAIRS = 4
+DEFAULT_MAX_PAIRS = 12
+SLOT_SECONDS = 0.05  # short, so both slots of a pair fall in the same spell of a neighbour's load
+MAX_SLOT_CALLS = 10_000
+SIDE_PLUGIN = "nnbench_ab_side"  # the name ab_side.py is copied under, beside neither side's `models`
+SIDE_OPTIONS = ("-p", SIDE_PLUGIN, "-p", "models.plugin", "--benchmark-disable")
+SIDE_SILENCE_SECONDS = 1800  # a side that says nothing for this long is stuck
 
 
 class RevisionError(RuntimeError):
@@ -50,7 +64,7 @@ def resolve_revision(rootdir: Path, revision: str) -> str:
 
 @dataclass
 class PairedTimes:
-    """Each pair's q1 round times of one benchmark: (working tree, base)."""
+    """Each pair's slot times of one benchmark: (working tree, base), in the order timed."""
     pairs: list[tuple[float, float]] = field(default_factory=list)
 
     @property
@@ -65,19 +79,63 @@ def decide(ratios: list[float], threshold: float, max_pairs: int) -> str | None:
         return None
     median = statistics.median(ratios)
     within = "faster" if median < 1 / limit else "ok"
-    if n >= MIN_PAIRS_OK and max(ratios) <= limit:
-        return within
-    if n >= MIN_PAIRS_REGRESSION and min(ratios) > limit:
-        return "regression"
+    if n >= min(MIN_PAIRS, max_pairs):
+        lower, _, upper = statistics.quantiles(ratios, n=4, method="inclusive") if n > 1 else ratios * 3
+        if lower > limit:
+            return "regression"
+        if upper <= limit:
+            return within
     if n >= max_pairs:
-        return "regression" if median > limit and min(ratios) > 1 else within
+        return "regression" if median > limit else within
     return None
 
 
-def _q1_by_name(document: dict | None) -> dict[str, float]:
-    """fullname -> q1 round time; pytest-benchmark writes stats.q1 in every version."""
-    return {bench["fullname"]: bench["stats"]["q1"] for bench in (document or {}).get("benchmarks", [])
-            if isinstance(bench, dict) and "fullname" in bench and bench.get("stats", {}).get("q1")}
+def slot_time(times: list[float]) -> float:
+    """A slot's q1 call time (its fastest call when it has fewer than 4): calls an interrupt slowed do not count."""
+    return statistics.quantiles(times, n=4, method="inclusive")[0] if len(times) >= 4 else min(times)
+
+
+@dataclass(eq=False)
+class Side:
+    """One side's process and the gate's end of its channel (models.gate.ab_side)."""
+    label: str  # "working tree" or "base revision SHA"
+    process: subprocess.Popen
+    channel: Connection
+    log: Path  # its output, for an error message
+    at: tuple[str, float] | None = None  # the benchmark it waits at, and one call's seconds
+    exited: bool = False
+    reached: int = 0  # benchmarks it was ready at
+
+    def _receive(self) -> tuple:
+        if not self.channel.poll(SIDE_SILENCE_SECONDS):
+            raise RevisionError(f"the {self.label} said nothing for {SIDE_SILENCE_SECONDS} s")
+        return self.channel.recv()
+
+    def wait_until_ready(self) -> None:
+        """Until it waits at a benchmark, or has exited (its selection done, or it failed)."""
+        if self.at is None and not self.exited:
+            try:
+                _, name, seconds = self._receive()
+                self.at = (name, seconds)
+                self.reached += 1
+            except (EOFError, OSError):
+                self.exited = True
+
+    def slot(self, calls: int) -> float:
+        self.channel.send(("slot", calls))
+        return slot_time(self._receive()[1])
+
+    def release(self) -> None:
+        """On to its next benchmark."""
+        self.at = None
+        try:
+            self.channel.send(("next",))
+        except OSError:
+            self.exited = True
+
+    def last_line(self) -> str:
+        lines = self.log.read_text(errors="replace").strip().splitlines() if self.log.exists() else []
+        return lines[-1] if lines else "no output"
 
 
 @dataclass
@@ -89,57 +147,90 @@ class ABRunner:
     threshold: float
     max_pairs: int = DEFAULT_MAX_PAIRS
 
-    def _time(self, side: Path, names: list[str], extra: list[str]) -> dict[str, float]:
-        # Node ids are relative to the root, so they name the same benchmarks on both sides.
-        run = fresh_pytest([*names, *SIDE_OPTIONS, *self.options, *extra], side,
-                           env={**os.environ, "PYTHONPATH": str(side)})
-        times = _q1_by_name(run.document)
-        if run.document is None or not times:
-            where = "base revision " + self.commit[:12] if side != self.rootdir else "working tree"
-            last = run.output.strip().splitlines()[-1] if run.output.strip() else "no output"
-            raise RevisionError(f"the {where} could not time the benchmarks (pytest exit {run.status}: {last})")
-        return times
-
     def run(self, names: list[str]) -> list[Verdict]:
-        """Pairs of fresh processes over the benchmarks `names` (node ids), until each is decided."""
-        with tempfile.TemporaryDirectory(prefix="nnbench-base-") as scratch:
-            base = Path(scratch) / "base"
+        """Both sides over the benchmarks `names` (node ids), slot pairs until each is decided."""
+        with tempfile.TemporaryDirectory(prefix="nnbench-ab-") as scratch:
+            scratch = Path(scratch)
+            base = scratch / "base"
             added = subprocess.run(["git", "-C", str(self.rootdir), "worktree", "add", "--detach", "--quiet",
                                     str(base), self.commit], capture_output=True, text=True)
             if added.returncode != 0:
                 raise RevisionError(f"cannot check out {self.commit[:12]} into a worktree: "
                                     f"{added.stderr.strip().splitlines()[-1] if added.stderr.strip() else 'git failed'}")
             try:
-                return self._pairs(base, names)
+                shutil.copy(ab_side.__file__, scratch / f"{SIDE_PLUGIN}.py")
+                (scratch / "names").write_text("\n".join(names) + "\n")
+                return self._alternate(base, scratch, names)
             finally:
                 subprocess.run(["git", "-C", str(self.rootdir), "worktree", "remove", "--force", str(base)],
                                capture_output=True)
 
-    def _pairs(self, base: Path, names: list[str]) -> list[Verdict]:
-        timed = {name: PairedTimes() for name in names}
-        decided: dict[str, str] = {}
-        missing_on_base: set[str] = set()
+    def _start(self, root: Path, scratch: Path, label: str, names: list[str], extra: list[str]) -> Side:
+        # The benchmark files both sides have; the side plugin keeps exactly `names`, in their order.
+        files = sorted({name.split("::")[0] for name in names if (root / name.split("::")[0]).exists()})
+        if not files:
+            raise RevisionError(f"the {label} has none of the benchmark files {', '.join(sorted({n.split('::')[0] for n in names}))}")
+        ours, theirs = socket.socketpair()
+        cpus = sorted(os.sched_getaffinity(0))[-torch.get_num_threads():]
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(root), str(scratch)]),
+               ab_side.CHANNEL_FD: str(theirs.fileno()), ab_side.CPUS: ",".join(map(str, cpus)),
+               ab_side.NAMES: str(scratch / "names")}
+        log = scratch / f"{label.split()[0]}.log"
+        with log.open("w") as output:
+            process = subprocess.Popen([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *SIDE_OPTIONS,
+                                        *files, *self.options, *extra], cwd=root, env=env, stdout=output,
+                                       stderr=subprocess.STDOUT, pass_fds=(theirs.fileno(),))
+        theirs.close()
+        return Side(label, process, Connection(ours.detach()), log)
+
+    def _alternate(self, base_root: Path, scratch: Path, names: list[str]) -> list[Verdict]:
+        work = self._start(self.rootdir, scratch, "working tree", names, self.working_tree_options)
+        base = self._start(base_root, scratch, f"base revision {self.commit[:12]}", names, [])
+        order = {name: index for index, name in enumerate(names)}
+        timed: dict[str, PairedTimes] = {}
+        try:
+            while True:
+                work.wait_until_ready()
+                base.wait_until_ready()
+                if work.at is None and base.at is None:
+                    break
+                if work.at and base.at and work.at[0] == base.at[0]:
+                    self._pairs(work, base, timed.setdefault(work.at[0], PairedTimes()))
+                    work.release()
+                    base.release()
+                else:  # the other side lacks it (absent, skipped, failed) or has exited: this one goes on
+                    min((side for side in (work, base) if side.at), key=lambda side: order.get(side.at[0], -1)).release()
+        finally:
+            for side in (work, base):
+                side.channel.close()
+                try:
+                    side.process.wait(timeout=60)
+                except subprocess.TimeoutExpired:
+                    side.process.kill()
+        if not timed:
+            failed = base if base.reached == 0 or work.reached else work
+            raise RevisionError(f"the {failed.label} timed no benchmark (pytest exit {failed.process.returncode}: "
+                                f"{failed.last_line()})")
+        return [self._verdict(name, timed.get(name)) for name in names]
+
+    def _pairs(self, work: Side, base: Side, paired: PairedTimes) -> None:
+        """Slot pairs of one benchmark, each side first in every other pair, until it is decided."""
+        calls = {side: max(1, min(MAX_SLOT_CALLS, math.ceil(SLOT_SECONDS / max(side.at[1], 1e-9))))
+                 for side in (work, base)}
         for pair in range(1, self.max_pairs + 1):
-            # ABBA: in every other pair the base goes first, so a drift favours neither side.
-            order = ("work", "base") if pair % 2 else ("base", "work")
-            samples = {side: (self._time(base, names, []) if side == "base"
-                              else self._time(self.rootdir, names, self.working_tree_options)) for side in order}
-            missing_on_base |= {name for name in names if name not in samples["base"]}
-            for name in names:
-                if name in samples["work"] and name in samples["base"]:
-                    timed[name].pairs.append((samples["work"][name], samples["base"][name]))
-                if name not in decided and (verdict := decide(timed[name].ratios, self.threshold, self.max_pairs)):
-                    decided[name] = verdict
-            if all(name in decided or name in missing_on_base for name in names):
-                break
-        verdicts = []
-        for name in names:
-            if not timed[name].pairs:
-                verdicts.append(Verdict(name, "new", None, None, None, 1 + self.threshold))
-                continue
-            ratios = timed[name].ratios
-            verdict = decided.get(name) or decide(ratios, self.threshold, len(ratios)) or "ok"
-            works, bases = zip(*timed[name].pairs)
-            verdicts.append(Verdict(name, verdict, statistics.median(bases), statistics.median(works),
-                                    statistics.median(ratios), 1 + self.threshold, tuple(ratios)))
-        return verdicts
+            try:
+                seconds = {side: side.slot(calls[side]) for side in ((work, base) if pair % 2 else (base, work))}
+            except (EOFError, OSError):  # a side failed inside its slot: what was paired stands
+                return
+            paired.pairs.append((seconds[work], seconds[base]))
+            if decide(paired.ratios, self.threshold, self.max_pairs):
+                return
+
+    def _verdict(self, name: str, paired: PairedTimes | None) -> Verdict:
+        limit = 1 + self.threshold
+        if paired is None or not paired.pairs:
+            return Verdict(name, "new", None, None, None, limit)
+        ratios = paired.ratios
+        works, bases = zip(*paired.pairs)
+        return Verdict(name, decide(ratios, self.threshold, len(ratios)), statistics.median(bases),
+                       statistics.median(works), statistics.median(ratios), limit, tuple(ratios))

@@ -95,8 +95,8 @@ class GateSession:
 
     def _plan_ab(self, commit: str, why: str) -> None:
         self.mode, self.commit = "A/B", commit
-        self.about = (f"mode A/B: working tree against base {commit[:12]} ({why}), timed alternately in fresh "
-                      f"processes on {self.machine.describe()}")
+        self.about = (f"mode A/B: working tree against base {commit[:12]} ({why}), timed in alternate slots "
+                      f"by two fresh processes on {self.machine.describe()}")
 
     def record(self, name: str, info: dict, measurement: Measurement) -> None:
         """Add the gate's entries to a benchmark's extra_info; in stored mode a benchmark over its plain

@@ -5,9 +5,11 @@ from models.gate.rules import Verdict
 
 HEADER = ("benchmark", "baseline", "now", "ratio", "verdict", "limit", "pairs")
 LEGEND = {
-    "stored": "ratio: change of the q1 time; limit: the ratio that fails, threshold or the baseline's process "
-              "noise, widened by memory pressure only where no quiet measurement was had",
-    "A/B": "ratio: median over pairs of working-tree q1 / base q1, each pair timed back to back; "
+    "stored": "baseline, now: q1 round time in ms; ratio: change of the q1 time; limit: the ratio that fails, "
+              "threshold or the baseline's process noise, widened by memory pressure only where no quiet "
+              "measurement was had",
+    "A/B": "baseline (base revision), now (working tree): median over slots of a slot's q1 call time in ms; "
+           "ratio: median over pairs of working-tree slot / base slot, the two slots of a pair moments apart; "
            "limit: 1 + threshold; pairs: each pair's ratio",
 }
 
@@ -27,5 +29,5 @@ def render(verdicts: list[Verdict], about: str, threshold: float) -> str:
     failed = sum(v.verdict == "regression" for v in verdicts)
     mode = "A/B" if any(v.pairs for v in verdicts) or about.startswith("mode A/B") else "stored"
     lines.append(f"gate: {failed} regression(s) of {len(verdicts)} benchmarks, threshold +{threshold:.0%}; {about}")
-    lines.append(f"(baseline, now: q1 round time in ms; {LEGEND[mode]})")
+    lines.append(f"({LEGEND[mode]})")
     return "\n".join(lines)
