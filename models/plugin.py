@@ -71,7 +71,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="gate A/B against git revision REV, timed beside the working tree in this run "
                          "(implies --gate) (default: none)")
     group.addoption("--gate-pairs", type=positive_int, default=DEFAULT_MAX_PAIRS, metavar="N",
-                    help=f"A/B mode: at most N pairs of processes per benchmark (default: {DEFAULT_MAX_PAIRS})")
+                    help=f"A/B mode: at most N pairs of timed slots per benchmark (default: {DEFAULT_MAX_PAIRS})")
     group.addoption("--gate-strict", action="store_true", default=False,
                     help="fail the run when the gate finds nothing to compare with (default: say so and pass)")
     group.addoption("--gate-threshold", type=_fraction, default=DEFAULT_THRESHOLD, metavar="FRACTION",

@@ -12,8 +12,10 @@ from models.gate.ab import decide, slot_time
     ([1.02], None),  # one pair decides nothing
     ([1.02, 0.98, 1.00], None),  # nor do three
     ([1.02, 0.98, 1.00, 1.01], "ok"),  # four pairs, upper quartile within the limit
-    ([0.85, 0.88, 0.86, 0.87], "faster"),  # median below 1 / 1.1
-    ([0.88, 0.96, 0.93, 0.91], "ok"),  # median 0.92 is not below 1 / 1.1 = 0.909
+    ([0.85, 0.88, 0.86, 0.87], "faster"),  # upper quartile 0.8725 below 1 / 1.1 = 0.909
+    ([0.88, 0.96, 0.93, 0.91], None),  # lower quartile 0.9025 straddles 0.909: another pair
+    ([0.88, 0.96, 0.93, 0.91, 0.92, 0.94], "ok"),  # quartiles 0.9125 and 0.9375
+    ([0.78, 0.93, 0.69, 1.07, 0.80, 0.95], "faster"),  # at the cap: median 0.865
     ([1.15, 1.20, 1.18, 1.16], "regression"),  # every pair over the limit
     ([1.15, 1.05, 1.18, 1.20], "regression"),  # three of four over: lower quartile 1.125
     ([1.15, 1.02, 1.18, 1.00], None),  # quartiles 1.015 and 1.1575 straddle the limit: another pair
