@@ -7,7 +7,8 @@ its own `models` package in the same environment (only the working tree gets --i
 Both load models.gate.ab_side. At each benchmark both sides prepare and warm up in parallel, then
 wait; this process asks them in turn for slots of timed calls (A B, B A, A B, ...: each side goes
 first in every other pair), pinned to the same CPU, the other side idle meanwhile. A pair's ratio
-is working-tree slot time / base slot time (each slot's q1 call time), both taken moments apart.
+is working-tree slot time / base slot time (each slot's q1 call time), both taken moments apart;
+each side's first slot of a benchmark is a warm-up, not counted.
 
 Why slots and not whole processes: on these 2-vCPU machines a neighbour on the same core slows
 everything 1.3-1.9x for spells of one to several seconds (README, "The gate"), so two processes
