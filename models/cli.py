@@ -100,6 +100,11 @@ def report(arguments: argparse.Namespace) -> int:
     return 0
 
 
+# Inputs and outputs named as a reader of the graph expects them; BERT's are transformers' own names.
+ONNX_NAMES = {"bert_qa": (["input_ids", "attention_mask", "token_type_ids"], ["start_logits", "end_logits"]),
+              "default": (["input"], ["logits"])}
+
+
 def export(arguments: argparse.Namespace) -> int:
     import importlib.util
 
@@ -112,9 +117,10 @@ def export(arguments: argparse.Namespace) -> int:
 
     _, config = _config(arguments)
     model = build_from_config(config).eval()
-    inputs = example_inputs(config, 1)
-    torch.onnx.export(model, inputs, arguments.onnx, dynamo=False,
-                      input_names=["input_ids", "attention_mask", "token_type_ids"] if len(inputs) == 3 else ["input"])
+    inputs = example_inputs(config, 2)  # batch 2, so the exporter cannot fold the batch axis into a constant
+    names = ONNX_NAMES.get(get_architecture(arguments.arch).name, ONNX_NAMES["default"])
+    torch.onnx.export(model, inputs, arguments.onnx, dynamo=False, input_names=names[0], output_names=names[1],
+                      dynamic_axes={name: {0: "batch"} for name in names[0] + names[1]})
     print(f"wrote {arguments.onnx}: open it in Netron (https://netron.app)")
     return 0
 
