@@ -65,8 +65,8 @@ def test_tables_carry_the_input_numbers(results, tmp_path):
 
 def test_plots_exist_and_are_png(results, tmp_path):
     write_report([str(results / "bench.json"), str(results / "train.json")], str(tmp_path))
-    for name in ("latency_vs_batch_size", "throughput_vs_batch_size", "latency_vs_throughput",
-                 "accuracy_vs_macs", "accuracy_vs_inference_time"):
+    for name in ("latency_vs_batch_size", "throughput_vs_batch_size", "accuracy_vs_flops_mnist",
+                 "accuracy_vs_inference_time_mnist"):
         data = (tmp_path / f"{name}.png").read_bytes()
         assert data.startswith(b"\x89PNG") and len(data) > 5000, name
 
@@ -135,3 +135,18 @@ def test_bert_gemm_listing_shows_attention_as_activation_products():
     assert "activation 1x12x64x128" in lines["attention.self.scores"]
     assert "activation 1x12x128x64" in lines["attention.self.context"]
     assert "weight 768x768" in lines["attention.self.query"]
+
+
+def test_train_sweep_trains_each_timed_config_at_its_batch_size_and_the_report_joins_them(results, tmp_path):
+    out = tmp_path / "trainings.json"
+    assert main(["train-sweep", str(results / "bench.json"), "--out", str(out)]) == 0
+    runs = json.loads(out.read_text())
+    assert sorted((run["config"]["hidden"], run["batch_size"]) for run in runs) == [([16], 1), ([16], 4)]
+    rows, _ = load_results([str(results / "bench.json"), str(out)])
+    assert all(row.training["batch_size"] == row.batch_size for row in rows)
+
+
+def test_train_sweep_without_a_trainable_benchmark_is_one_line(tmp_path, capsys):
+    (tmp_path / "empty.json").write_text('{"benchmarks": []}')
+    assert main(["train-sweep", str(tmp_path / "empty.json"), "--out", str(tmp_path / "t.json")]) == 2
+    assert "no inference benchmark of a trainable architecture" in capsys.readouterr().err

@@ -5,6 +5,7 @@ from pathlib import Path
 
 from models import schema
 from models.data.splits import DataError
+from models.report.answers import batching_answers, sweep_answers
 from models.report.plots import write_plots
 from models.report.results import load_results
 from models.report.tables import MEMORY_BATCH_SIZES, bert_gemm_listing, layer_table, sweep_tables, training_table
@@ -35,6 +36,9 @@ def write_report(paths: list[str], out: str) -> Path:
     parts = ["# nnbench report", "", *environment_header(rows, trainings), "",
              f"From {len(paths)} result file(s): {len(rows)} benchmark rows, {len(trainings)} training runs. "
              "Times are pytest-benchmark medians; MACs are the analytic `complete` view (one multiply-add each).", ""]
+    answers = batching_answers(rows) + sweep_answers(rows)
+    if answers:
+        parts += ["## The labs' questions, answered from these results", "", *(f"- {line}" for line in answers), ""]
     for title, table in sweep_tables(rows):
         parts += [f"## {title}", "", table, ""]
     if trainings:
