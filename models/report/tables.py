@@ -58,6 +58,7 @@ def sweep_tables(rows: list[ResultRow]) -> list[tuple[str, str]]:
     for title, varied, members in sweep_groups(rows):
         mode = members[0].mode
         header = ["batch size", *varied, "input shape", "output shape", "params", "MACs/batch (complete view)",
+                  "FLOPs/batch (2mn+n a Linear; train: x3)",
                   f"{'step' if mode == 'train' else 'inference'} time (ms)", "throughput (items/s)", "GFLOP/s",
                   "peak memory", "training time (s)", "epochs", "accuracy"]
         body = []
@@ -67,6 +68,7 @@ def sweep_tables(rows: list[ResultRow]) -> list[tuple[str, str]]:
             body.append([str(row.batch_size), *(_option(row.config[k]) for k in varied),
                          _shape(table.rows[0].input_shape), _shape(table.rows[-1].output_shape),
                          f"{row.extra.get(schema.PARAMS, table.params):,}", human(row.extra.get(schema.MACS, table.macs)),
+                         human(row.extra[schema.FLOPS]) if row.extra.get(schema.FLOPS) else "-",
                          f"{row.median_seconds * 1e3:.3f}", f"{row.items_per_second:,.1f}",
                          f"{row.extra.get(schema.GFLOPS_PER_SECOND, 0):.2f}",
                          human(row.extra[schema.PEAK_MEMORY_BYTES], "B") if row.extra.get(schema.PEAK_MEMORY_BYTES) else "-",
