@@ -13,5 +13,6 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if marker is None or "case" not in metafunc.fixturenames:
         return
     options = metafunc.config.getoption
-    cases = CASES[marker.args[0]](options("--profile"))
+    cases = [case for case in CASES[marker.args[0]](options("--profile"))
+             if options("--arch") is None or case.arch in options("--arch")]
     metafunc.parametrize("case", cases, ids=[case.case_id(options("--device"), options("--dtype")) for case in cases])

@@ -1,4 +1,4 @@
-"""`python -m models {list,count,train,report,export}`: the parser, then what each verb does.
+"""`python -m models {list,count,train,train-sweep,lab,report,export}`: the parser, then what each verb does.
 
 Every user error (bad option, unknown architecture, missing data) ends as one line on stderr and
 exit status 2; a verb returns its exit status.
@@ -45,50 +45,49 @@ def count_layers(arguments: argparse.Namespace) -> int:
     return 0 if ok else 1
 
 
-# The train command's defaults per task: MNIST-shaped ResNet, and batch sizes that train well.
-TASK_DEFAULTS = {"mnist": {"resnet18": {"in_channels": 1, "image_size": 28, "classes": 10}}}
-TRAIN_BATCH_SIZE = {"mnist": 32, "sst2": 64}
-
-
 def train_model(arguments: argparse.Namespace) -> int:
-    import torch
-
-    from models.arch.registry import build_from_config
-    from models.counting import count
-    from models.data import load_mnist, load_sst2
     from models.harness.devices import set_threads
-    from models.harness.training import fit
+    from models.trainings import TASK_DEFAULTS, TRAIN_BATCH_SIZE, TaskDataCache, check_trainable, train_run
 
     arch = get_architecture(arguments.arch)
-    if arch.task not in TRAIN_BATCH_SIZE:
-        raise ValueError(f"{arch.name}: no {arch.task} training set is bundled; its train step is timed in "
-                         f"bench/test_train_step.py")
     _, config = _config(arguments, **TASK_DEFAULTS.get(arch.task, {}).get(arch.name, {}))
-    shape = config.input_shapes(1)[0]
-    if arch.task == "mnist" and shape[1:] not in ((784,), (1, 28, 28)):
-        raise ValueError(f"{arch.name}: input {'x'.join(map(str, shape[1:]))} does not fit 1x28x28 MNIST digits")
+    check_trainable(arch, config)
     threads = set_threads(arguments.threads)
-    data = (load_mnist(arguments.data_dir, arguments.download) if arch.task == "mnist"
-            else load_sst2(arguments.data_dir, arguments.download, vocab=config.vocab))
+    data = TaskDataCache(arguments.data_dir, arguments.download)(arch, config)
     print(f"data: {data.source}", file=sys.stderr)
-    torch.manual_seed(arguments.seed)
-    model = build_from_config(config)
     batch_size = arguments.batch_size or TRAIN_BATCH_SIZE[arch.task]
-    result = fit(model, data, arch.task, arguments.epochs, batch_size, seed=arguments.seed,
-                 progress=not arguments.json)
-    table = count(config, view="complete")
-    summary = {"architecture": arch.name, "config": config.options(), "accuracy": result.accuracy,
-               "train_seconds": result.train_seconds, "step_seconds": result.step_seconds, "steps": result.steps,
-               "epochs": result.epochs, "batch_size": batch_size, "loss_per_epoch": result.losses,
-               "params": table.params, "macs": table.macs, "input_shape": list(shape[1:]),
-               "output_shape": list(table.rows[-1].output_shape[1:]), "data_source": data.source,
-               "threads": threads, "seed": arguments.seed}
+    run = train_run(arch, config, data, batch_size, arguments.epochs, arguments.seed, threads,
+                    progress=not arguments.json)
     if arguments.json:
-        print(json.dumps(summary))
+        print(json.dumps(run))
     else:
-        print(f"{arch.name}: accuracy {result.accuracy:.4f} after {result.epochs} epoch(s) of {result.steps} steps; "
-              f"train {result.train_seconds:.2f} s ({result.step_seconds * 1e3:.2f} ms/step, batch {batch_size}, "
-              f"{threads} thread(s)); params {table.params:,}; MACs/example {table.macs:,}")
+        print(f"{arch.name}: accuracy {run['accuracy']:.4f} after {run['epochs']} epoch(s) of {run['steps']} steps; "
+              f"train {run['train_seconds']:.2f} s ({run['step_seconds'] * 1e3:.2f} ms/step, batch {batch_size}, "
+              f"{threads} thread(s)); params {run['params']:,}; MACs/example {run['macs']:,}")
+    return 0
+
+
+def train_sweep(arguments: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from models.harness.devices import set_threads
+    from models.trainings import TaskDataCache, timed_configs, train_all
+
+    configs = timed_configs(arguments.results)
+    threads = set_threads(arguments.threads)
+    runs = train_all(configs, arguments.epochs, TaskDataCache(arguments.data_dir, arguments.download),
+                     arguments.seed, threads, Path(arguments.out))
+    print(f"trained {len(runs)} config(s) on {', '.join(sorted({run['data_source'] for run in runs}))}: "
+          f"{arguments.out}")
+    return 0
+
+
+def lab(arguments: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from models.lab import run_lab
+
+    print(f"report: {run_lab(arguments.lab, Path(arguments.out), arguments.epochs, arguments.data_dir, arguments.download, arguments.threads)}")
     return 0
 
 
@@ -98,6 +97,11 @@ def report(arguments: argparse.Namespace) -> int:
     path = write_report(arguments.results, arguments.out)
     print(f"report: {path}")
     return 0
+
+
+# Inputs and outputs named as a reader of the graph expects them; BERT's are transformers' own names.
+ONNX_NAMES = {"bert_qa": (["input_ids", "attention_mask", "token_type_ids"], ["start_logits", "end_logits"]),
+              "default": (["input"], ["logits"])}
 
 
 def export(arguments: argparse.Namespace) -> int:
@@ -112,14 +116,16 @@ def export(arguments: argparse.Namespace) -> int:
 
     _, config = _config(arguments)
     model = build_from_config(config).eval()
-    inputs = example_inputs(config, 1)
-    torch.onnx.export(model, inputs, arguments.onnx, dynamo=False,
-                      input_names=["input_ids", "attention_mask", "token_type_ids"] if len(inputs) == 3 else ["input"])
+    inputs = example_inputs(config, 2)  # batch 2, so the exporter cannot fold the batch axis into a constant
+    names = ONNX_NAMES.get(get_architecture(arguments.arch).name, ONNX_NAMES["default"])
+    torch.onnx.export(model, inputs, arguments.onnx, dynamo=False, input_names=names[0], output_names=names[1],
+                      dynamic_axes={name: {0: "batch"} for name in names[0] + names[1]})
     print(f"wrote {arguments.onnx}: open it in Netron (https://netron.app)")
     return 0
 
 
-VERBS = {"list": list_architectures, "count": count_layers, "train": train_model, "report": report, "export": export}
+VERBS = {"list": list_architectures, "count": count_layers, "train": train_model, "train-sweep": train_sweep,
+         "lab": lab, "report": report, "export": export}
 
 
 
@@ -135,6 +141,15 @@ def _add_model_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("arch", metavar="ARCH", help="architecture name (see `list`)")
     parser.add_argument("--set", dest="assignments", action="append", default=[], metavar="KEY=VALUE",
                         help="config option, repeatable, e.g. --set hidden=1024,128 (default: none)")
+
+
+def _add_training_arguments(parser: argparse.ArgumentParser, seed: bool = True) -> None:
+    parser.add_argument("--data-dir", default=None, metavar="DIR",
+                        help="folder with mnist/ and sst2/ (default: $NNBENCH_DATA_DIR, else synthetic data)")
+    parser.add_argument("--download", action="store_true", help="download the real data if it is not found")
+    parser.add_argument("--threads", type=positive_int, default=1, metavar="N", help="torch threads (default: 1)")
+    if seed:
+        parser.add_argument("--seed", type=int, default=0, metavar="N", help="(default: 0)")
 
 
 def parser() -> argparse.ArgumentParser:
@@ -158,12 +173,22 @@ def parser() -> argparse.ArgumentParser:
     train.add_argument("--epochs", type=positive_int, default=1, metavar="N", help="(default: 1)")
     train.add_argument("--batch-size", type=positive_int, default=None, metavar="N",
                        help="(default: 32 for MNIST, 64 for SST-2)")
-    train.add_argument("--data-dir", default=None, metavar="DIR",
-                       help="folder with mnist/ and sst2/ (default: $NNBENCH_DATA_DIR, else synthetic data)")
-    train.add_argument("--download", action="store_true", help="download the real data if it is not found")
-    train.add_argument("--threads", type=positive_int, default=1, metavar="N", help="torch threads (default: 1)")
-    train.add_argument("--seed", type=int, default=0, metavar="N", help="(default: 0)")
+    _add_training_arguments(train)
     train.add_argument("--json", action="store_true", help="one JSON object instead of text")
+
+    sweep = verbs.add_parser("train-sweep", help="train every config that benchmark JSON files hold, at the "
+                                                 "batch size it was timed at; one JSON list the report reads")
+    sweep.add_argument("results", nargs="+", metavar="RESULTS", help="pytest-benchmark JSON files")
+    sweep.add_argument("--out", required=True, metavar="FILE", help="the training JSON to write")
+    sweep.add_argument("--epochs", type=positive_int, default=1, metavar="N", help="(default: 1)")
+    _add_training_arguments(sweep)
+
+    lab = verbs.add_parser("lab", help="one lab end to end: its benchmarks, training and report")
+    lab.add_argument("lab", choices=("mnist", "sst2"), help="mnist (MLP, CNN) or sst2 (bag-of-words MLP, "
+                                                             "ResNet18 and BERT inference)")
+    lab.add_argument("--out", required=True, metavar="DIR", help="output folder (created if missing)")
+    lab.add_argument("--epochs", type=positive_int, default=1, metavar="N", help="(default: 1)")
+    _add_training_arguments(lab, seed=False)
 
     report = verbs.add_parser("report", help="Markdown tables and PNG plots from result JSON files")
     report.add_argument("results", nargs="+", metavar="RESULTS", help="benchmark or training JSON files")

@@ -13,6 +13,7 @@ import torch
 
 from models import schema
 from models.arch.config import positive_int
+from models.arch.registry import ARCHITECTURES
 from models.gate import machine
 from models.gate.rules import DEFAULT_THRESHOLD
 from models.gate.ab import DEFAULT_MAX_PAIRS
@@ -43,6 +44,14 @@ def _bench_dtype(text: str) -> str:
         raise argparse.ArgumentTypeError(f"{text!r} is not one of {', '.join(schema.BENCH_DTYPES)}") from None
 
 
+def _architectures(text: str) -> tuple[str, ...]:
+    names = tuple(filter(None, (name.strip() for name in text.split(","))))
+    unknown = [name for name in names if name not in ARCHITECTURES]
+    if unknown or not names:
+        raise argparse.ArgumentTypeError(f"{text!r}: choose from {', '.join(ARCHITECTURES)} (comma-separated)")
+    return names
+
+
 def _fraction(text: str) -> float:
     try:
         value = float(text.rstrip("%")) / (100 if text.endswith("%") else 1)
@@ -61,6 +70,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="cpu or cuda; cuda without a GPU skips with the reason (default: cpu)")
     group.addoption("--dtype", type=_bench_dtype, default="fp32", metavar="DTYPE",
                     help="fp32, or bf16 under autocast (float32/bfloat16 accepted) (default: fp32)")
+    group.addoption("--arch", type=_architectures, default=None, metavar="NAME[,NAME]",
+                    help="only these architectures' benchmarks, e.g. mlp,cnn (default: all)")
     group.addoption("--threads", type=positive_int, default=1, metavar="N",
                     help="torch intra-op threads, recorded with every result (default: 1)")
     group.addoption("--gate", nargs="?", const="auto", default=None, metavar="BASELINE",

@@ -48,15 +48,24 @@ def test_mlp_lab_variants_accept_images_and_rows(hidden):
     assert torch.equal(model(images), model(images.flatten(1)))
 
 
-@pytest.mark.parametrize("conv_layers", [1, 2, 3])
-@pytest.mark.parametrize("kernel", [3, 5, 7])
-def test_cnn_builds_for_every_lab_kernel_and_depth(kernel, conv_layers):
+@pytest.mark.parametrize("kernel, conv_layers, pooled", [
+    (3, 1, 13), (3, 2, 5), (3, 3, 3),  # floor pooling, as the lab's nn.MaxPool2d(2, 2): 11 -> 5
+    (5, 1, 12), (5, 2, 4), (5, 3, 2),
+    (7, 1, 11), (7, 2, 2),  # 22 -> 11 -> 5 -> 2
+])
+def test_cnn_has_the_labs_floor_pooling_geometry(kernel, conv_layers, pooled):
     config = models.make_config("cnn", kernel=kernel, conv_layers=conv_layers, channels=4)
+    assert config.feature_size() == pooled
     model = models.build_from_config(config)
     convs = [layer for layer in model if isinstance(layer, torch.nn.Conv2d)]
-    assert len(convs) == conv_layers
-    assert convs[0].kernel_size == (kernel, kernel)
+    assert len(convs) == conv_layers and convs[0].kernel_size == (kernel, kernel)
+    assert model.fc1.in_features == 4 * pooled * pooled
     assert model(torch.randn(2, 1, 28, 28)).shape == (2, 10)
+
+
+def test_cnn_kernel_7_with_3_layers_leaves_no_pixels_and_says_so():
+    with pytest.raises(ValueError, match=r"kernel: 2x2 conv3 on a 2x2 map leaves no pixels"):
+        models.make_config("cnn", kernel=7, conv_layers=3)
 
 
 @pytest.mark.parametrize("layers", [1, 2, 4])

@@ -8,8 +8,9 @@ import pytest
 
 from models.cli import main
 from models.report.document import write_report
-from models.report.results import load_results
-from models.report.tables import bert_gemm_listing, layer_table
+from models.arch.registry import make_config
+from models.report.results import ResultRow, load_results
+from models.report.tables import bert_gemm_listing, layer_table, sweep_groups
 
 BENCH_FILE = """
 import pytest
@@ -23,7 +24,8 @@ def test_inference(batch, measure):
 
 @pytest.fixture(scope="module")
 def results(tmp_path_factory):
-    """A real benchmark JSON (two batch sizes of a small MLP) and a real training JSON of the same config."""
+    """A real benchmark JSON (batch sizes 1 and 4 of a small MLP) and a real training JSON of the same config
+    trained at batch size 4."""
     import subprocess
     import sys
 
@@ -33,7 +35,8 @@ def results(tmp_path_factory):
     subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "models.plugin", "--benchmark-min-rounds=3",
                     "--benchmark-max-time=0.01", "--benchmark-json=bench.json", "test_tiny.py"],
                    cwd=folder, check=True, capture_output=True)
-    done = subprocess.run([sys.executable, "-m", "models", "train", "mlp", "--set", "hidden=16", "--json"],
+    done = subprocess.run([sys.executable, "-m", "models", "train", "mlp", "--set", "hidden=16", "--batch-size", "4",
+                           "--json"],
                           capture_output=True, text=True, check=True, env={**os.environ,
                                                                            "NNBENCH_DATA_DIR": ""})
     (folder / "train.json").write_text(done.stdout)
@@ -48,16 +51,22 @@ def test_tables_carry_the_input_numbers(results, tmp_path):
         batch = bench["extra_info"]["batch_size"]
         median_ms = f"{bench['stats']['median'] * 1e3:.3f}"
         row = next(line for line in report.splitlines() if line.startswith(f"| {batch} | 16 |"))
-        assert median_ms in row and f"{training['accuracy']:.4f}" in row
-        assert f"{batch / bench['stats']['median']:,.1f}" in row
-    assert "## mlp inference: hidden sweep" in report and "## Training runs" in report
+        assert median_ms in row and f"{batch / bench['stats']['median']:,.1f}" in row
+        trained = f"| {training['epochs']} | {training['accuracy']:.4f} |"
+        assert row.endswith(trained) if batch == 4 else row.endswith("| - | - | - |")  # trained at 4 only
+    assert "## mlp inference: hidden sweep at batch size 4" in report and "## Training runs" in report
     assert f"{training['train_seconds']:.2f}" in report
+    document = json.loads((results / "bench.json").read_text())
+    for line in (f"- CPU: {document['machine_info']['nnbench']['cpu_model']}", "- threads: 1", "- dtype: fp32",
+                 f"- torch: {document['machine_info']['nnbench']['torch']}", "- profile: smoke",
+                 f"- date: {document['datetime'][:10]}", f"- training data: {training['data_source']}"):
+        assert line in report.splitlines(), line
 
 
 def test_plots_exist_and_are_png(results, tmp_path):
     write_report([str(results / "bench.json"), str(results / "train.json")], str(tmp_path))
-    for name in ("latency_vs_batch_size", "throughput_vs_batch_size", "latency_vs_throughput",
-                 "accuracy_vs_macs", "accuracy_vs_inference_time"):
+    for name in ("latency_vs_batch_size", "throughput_vs_batch_size", "accuracy_vs_flops_mnist",
+                 "accuracy_vs_inference_time_mnist"):
         data = (tmp_path / f"{name}.png").read_bytes()
         assert data.startswith(b"\x89PNG") and len(data) > 5000, name
 
@@ -71,27 +80,73 @@ def test_report_command_and_its_errors(results, tmp_path, capsys):
     assert main(["report", str(tmp_path / "missing.json"), "--out", str(tmp_path / "r3")]) == 2
 
 
-def test_training_results_join_benchmarks_only_on_equal_configs(results):
+def test_training_runs_join_on_equal_config_and_batch_size_most_epochs_first(results, tmp_path):
     rows, trainings = load_results([str(results / "bench.json"), str(results / "train.json")])
-    assert len(trainings) == 1 and all(row.training is trainings[0] for row in rows)
+    assert len(trainings) == 1
+    assert {row.batch_size: row.training is trainings[0] for row in rows} == {1: False, 4: True}
+    longer = dict(trainings[0], epochs=3, accuracy=0.5)
     other = dict(trainings[0], config={**trainings[0]["config"], "hidden": [99]})
-    (results / "other.json").write_text(json.dumps(other))
-    rows, _ = load_results([str(results / "bench.json"), str(results / "other.json")])
-    assert all(row.training is None for row in rows)
+    (tmp_path / "more.json").write_text(json.dumps([longer, other]))
+    rows, _ = load_results([str(results / "bench.json"), str(results / "train.json"), str(tmp_path / "more.json")])
+    assert [row.training["epochs"] for row in rows if row.batch_size == 4] == [3]
 
 
-def test_layer_table_answers_weights_against_activations():
-    table = layer_table("resnet18")
+def _row(batch: int, mode: str = "inference", **varied) -> ResultRow:
+    config = {**make_config("bow_mlp").options(), **varied}
+    return ResultRow(f"r{batch}{varied}", "bow_mlp", mode, batch, config, 0.001, {}, None, varied)
+
+
+def test_sweeps_have_their_base_row_and_sort_numerically():
+    rows = [_row(64, vocab=10000 // 2), _row(64, vocab=1000), _row(1), _row(64), _row(64, layers=4),
+            _row(64, layers=1, hidden=128)]
+    groups = {title: members for title, _, members in sweep_groups(rows)}
+    assert list(groups) == ["bow_mlp inference: batch size sweep",
+                            "bow_mlp inference: grid of hidden x layers x vocab at batch size 64"]
+    assert [row.batch_size for row in groups["bow_mlp inference: batch size sweep"]] == [1, 64]
+    grid = groups["bow_mlp inference: grid of hidden x layers x vocab at batch size 64"]
+    assert len(grid) == 5 and sum(not row.varied for row in grid) == 1  # the base row, once
+
+
+def test_one_at_a_time_sweeps_are_separate_tables_each_with_the_base_row():
+    rows = [_row(64, vocab=5000), _row(64, vocab=1000), _row(64), _row(64, layers=4)]
+    groups = {title: members for title, _, members in sweep_groups(rows)}
+    vocab = groups["bow_mlp inference: vocab sweep at batch size 64"]
+    assert [row.config["vocab"] for row in vocab] == [1000, 5000, 10000]  # numeric, base row included
+    assert [row.config["layers"] for row in groups["bow_mlp inference: layers sweep at batch size 64"]] == [2, 4]
+
+
+def test_layer_table_answers_weights_against_activations_at_the_labs_batch_size():
+    table = layer_table("resnet18")  # batch 64, the lab's
+    assert "| conv1 | Conv2d | 64x3x224x224 | 64x3x7x7 | 64x64x112x112 | 36.75 KB | 196.00 MB | fp32 |" in table
+    assert "Total weights 44.59 MB, activations 1.78 GB at batch 64: activations are larger than weights." in table
+    table = layer_table("resnet18", batch_size=1)
     assert "| conv1 | Conv2d | 1x3x224x224 | 64x3x7x7 | 1x64x112x112 | 36.75 KB | 3.06 MB | fp32 |" in table
     assert "activations are smaller than weights" in table  # 44.6 MB of weights dwarf batch-1 activations
 
 
 def test_bert_gemm_listing_shows_attention_as_activation_products():
     listing = bert_gemm_listing({"layers": 1})
-    lines = {line.split(" | ")[0].strip("| "): line for line in listing.splitlines()[2:]}
+    widths, table = listing.split("\n\n")
+    assert widths.startswith("d_model (hidden) = 768, heads = 12 of 64 dimensions")
+    lines = {line.split(" | ")[0].strip("| "): line for line in table.splitlines()[2:]}
     assert set(lines) == {"attention.self.query", "attention.self.key", "attention.self.value",
                           "attention.self.scores", "attention.self.context", "attention.output.dense",
                           "intermediate.dense", "output.dense"}
     assert "activation 1x12x64x128" in lines["attention.self.scores"]
     assert "activation 1x12x128x64" in lines["attention.self.context"]
     assert "weight 768x768" in lines["attention.self.query"]
+
+
+def test_train_sweep_trains_each_timed_config_at_its_batch_size_and_the_report_joins_them(results, tmp_path):
+    out = tmp_path / "trainings.json"
+    assert main(["train-sweep", str(results / "bench.json"), "--out", str(out)]) == 0
+    runs = json.loads(out.read_text())
+    assert sorted((run["config"]["hidden"], run["batch_size"]) for run in runs) == [([16], 1), ([16], 4)]
+    rows, _ = load_results([str(results / "bench.json"), str(out)])
+    assert all(row.training["batch_size"] == row.batch_size for row in rows)
+
+
+def test_train_sweep_without_a_trainable_benchmark_is_one_line(tmp_path, capsys):
+    (tmp_path / "empty.json").write_text('{"benchmarks": []}')
+    assert main(["train-sweep", str(tmp_path / "empty.json"), "--out", str(tmp_path / "t.json")]) == 2
+    assert "no inference benchmark of a trainable architecture" in capsys.readouterr().err

@@ -9,6 +9,7 @@ import pytest
 import models
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
+from models.harness.cases import Case  # noqa: E402
 from sweeps import LAB_BATCH_SIZES, PROFILES, inference_cases, train_cases  # noqa: E402
 
 
@@ -31,9 +32,17 @@ def test_full_profile_has_the_labs_batch_sizes_and_grids():
     cases = inference_cases("full")
     for arch, sizes in LAB_BATCH_SIZES.items():
         assert {case.batch_size for case in cases if case.arch == arch and not case.label} == set(sizes)
-    bow = {case.label for case in cases if case.arch == "bow_mlp" and case.label}
-    assert len(bow) == 27 and "l4h512v10000" in bow
-    assert {case.label for case in cases if case.arch == "cnn" and case.label} == {
-        f"k{k}c{c}" for k in (3, 5, 7) for c in (1, 2, 3)}
-    assert {case.label for case in cases if case.arch == "mlp" and case.label} == {
-        "h128x128", "h1024x128", "h128", "h128x128x128"}
+    bow = {case.config() for case in cases if case.arch == "bow_mlp" and case.batch_size == 64}
+    assert len(bow) == 27 and models.make_config("bow_mlp", layers=4, hidden=512, vocab=10000) in bow
+    # One option at a time at the lab's batch size, the default config (no label) as the base row.
+    assert {(case.label, case.batch_size) for case in cases if case.arch == "cnn" and case.label} == {
+        ("k3", 32), ("k7", 32), ("c1", 32), ("c3", 32)}
+    assert {(case.label, case.batch_size) for case in cases if case.arch == "mlp" and case.label} == {
+        ("h128x128", 64), ("h1024x128", 64), ("h128", 64), ("h128x128x128", 64)}
+    assert Case("cnn", 32) in cases and Case("mlp", 64) in cases  # the base rows
+
+
+@pytest.mark.parametrize("profile", PROFILES)
+def test_no_case_is_timed_twice(profile):
+    cases = inference_cases(profile)
+    assert len(cases) == len(set(cases))

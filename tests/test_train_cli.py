@@ -56,3 +56,18 @@ def test_export_without_onnx_says_how_to_get_it(monkeypatch, capsys, tmp_path):
     assert main(["export", "mlp", "--onnx", str(tmp_path / "mlp.onnx")]) == 2
     assert "export needs the onnx package" in capsys.readouterr().err
     assert not (tmp_path / "mlp.onnx").exists()
+
+
+@pytest.mark.parametrize("arch, options, inputs, outputs", [
+    ("mlp", [], ["input"], ["logits"]),
+    ("bert_qa", ["--set", "layers=1", "--set", "hidden=32", "--set", "heads=2", "--set", "intermediate=64",
+                 "--set", "seq_len=16"], ["input_ids", "attention_mask", "token_type_ids"], ["start_logits", "end_logits"]),
+])
+def test_onnx_export_has_named_inputs_and_outputs_and_a_dynamic_batch(arch, options, inputs, outputs, tmp_path):
+    import onnx  # a test dependency (pyproject: test extra)
+    path = tmp_path / f"{arch}.onnx"
+    assert main(["export", arch, *options, "--onnx", str(path)]) == 0
+    graph = onnx.load(str(path)).graph
+    assert [value.name for value in graph.input] == inputs and [value.name for value in graph.output] == outputs
+    for value in [*graph.input, *graph.output]:
+        assert value.type.tensor_type.shape.dim[0].dim_param == "batch", value.name

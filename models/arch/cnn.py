@@ -1,4 +1,9 @@
-"""The labs' small MNIST CNN: conv+pool blocks without padding, then a 100-unit classifier."""
+"""The labs' small MNIST CNN: conv+pool blocks without padding, then a 100-unit classifier.
+
+The pools are the lab's `nn.MaxPool2d(2, stride)`, which floors: an odd map loses its last row and
+column (kernel 3: 11x11 -> 5x5). So kernel 7 with 3 blocks leaves no pixels on 28x28 (22, 11, 5,
+2, then a 2x2 conv gives 1x1 and the stride-1 pool 0x0) and is a ConfigError, as PyTorch would
+fail; the sweeps hold only combinations that fit."""
 from __future__ import annotations
 
 from collections import OrderedDict
@@ -41,7 +46,7 @@ class CNNConfig(ArchConfig):
         size = self.image_size
         for block, (kernel, stride) in enumerate(self.blocks(), start=1):
             after_conv = window_output_size(size, kernel)
-            after_pool = window_output_size(after_conv, 2, stride, ceil_mode=True)
+            after_pool = window_output_size(after_conv, 2, stride)
             if after_pool < 1:
                 raise ConfigError(
                     f"kernel: {kernel}x{kernel} conv{block} on a {size}x{size} map leaves no pixels "
@@ -58,8 +63,7 @@ def build(config: CNNConfig) -> nn.Module:
     channels_in = config.in_channels
     for block, (kernel, stride) in enumerate(config.blocks(), start=1):
         layers[f"conv{block}"] = nn.Conv2d(channels_in, config.channels, kernel)
-        # ceil_mode keeps a border row of odd-sized maps, so kernel 7 with 3 blocks still fits 28x28.
-        layers[f"pool{block}"] = nn.MaxPool2d(2, stride, ceil_mode=True)
+        layers[f"pool{block}"] = nn.MaxPool2d(2, stride)
         channels_in = config.channels
     layers["flatten"] = nn.Flatten()
     layers["fc1"] = nn.Linear(config.channels * config.feature_size() ** 2, config.hidden)

@@ -54,7 +54,7 @@ def cnn(config: CNNConfig, batch: int, walk: ShapeWalk) -> None:
     for block, (kernel, stride) in enumerate(config.blocks(), start=1):
         shape = walk(f"conv{block}", "Conv2d", shape, in_channels=shape[1], out_channels=config.channels,
                      kernel=kernel)
-        shape = walk(f"pool{block}", "MaxPool2d", shape, kernel=2, stride=stride, ceil_mode=True)
+        shape = walk(f"pool{block}", "MaxPool2d", shape, kernel=2, stride=stride)
     shape = walk("flatten", "Flatten", shape)
     shape = walk("relu", "ReLU", walk.linear("fc1", shape, config.hidden))
     walk.linear("head", shape, config.classes)

@@ -1,6 +1,9 @@
-"""The report's PNG plots: latency and throughput against batch size, and accuracy against cost."""
+"""The report's PNG plots: batch-size scaling per model, accuracy against cost per task, and the
+SST-2 grid's FLOPs against time. Every point is named in a legend beside the axes (never an
+annotation that could overlap another), and each plot says the batch size its times are at."""
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import matplotlib
@@ -9,77 +12,110 @@ matplotlib.use("Agg")  # files only: no display on CI machines
 from matplotlib import pyplot as plt  # noqa: E402
 
 from models import schema  # noqa: E402
+from models.arch.registry import get_architecture  # noqa: E402
 
-
-def _finish(axes) -> None:
-    """Legend outside the axes, so no line is hidden behind it."""
-    axes.legend(fontsize=8, loc="center left", bbox_to_anchor=(1.01, 0.5))
-    axes.grid(True, which="both", alpha=0.3)
-
-
-def _style(label: str) -> dict:
-    return {"marker": "o", "linestyle": "--" if label.endswith("train") else "-"}
+TASK_TITLES = {"mnist": "MNIST", "sst2": "SST-2", "qa": "question answering"}
+MARKERS = "osD^v<>Pp*hX"
 
 
 def _save(figure, path: Path) -> Path:
-    figure.tight_layout()
-    figure.savefig(path, dpi=110)
+    figure.savefig(path, dpi=110, bbox_inches="tight")  # "tight": legends beside the axes are kept whole
     plt.close(figure)
     return path
 
 
-def _batch_series(rows) -> dict[str, list]:
-    """Per architecture, options and mode, the rows ordered by batch size (one line each)."""
-    series: dict[str, list] = {}
+def _options(row) -> str:
+    """`hidden=1024,128 kernel=3`: the options a row varies, written as on the command line."""
+    def written(value) -> str:
+        return ",".join(map(str, value)) if isinstance(value, list) else str(value)
+    return " ".join(f"{key}={written(value)}" for key, value in sorted(row.varied.items())) or "defaults"
+
+
+def _batch_series(rows) -> dict[str, dict[str, list]]:
+    """architecture -> line label (mode, and options other than the defaults) -> its rows by batch
+    size; a config timed at one batch size only (an option sweep's point) is no line."""
+    series: dict[str, dict[str, list]] = {}
     for row in rows:
-        options = " ".join(f"{key}={value}" for key, value in sorted(row.varied.items()))
-        series.setdefault(" ".join(filter(None, (row.architecture, options, row.mode))), []).append(row)
-    # A config timed at one batch size only (the option sweeps) is a point, not a line: left out.
-    return {label: sorted(members, key=lambda r: r.batch_size) for label, members in sorted(series.items())
-            if len({r.batch_size for r in members}) > 1 or not members[0].varied}
+        label = row.mode if not row.varied else f"{row.mode} {_options(row)}"
+        series.setdefault(row.architecture, {}).setdefault(label, []).append(row)
+    lines = {arch: {label: sorted(members, key=lambda r: r.batch_size) for label, members in sorted(labels.items())
+                    if len({r.batch_size for r in members}) > 1}
+             for arch, labels in sorted(series.items())}
+    return {arch: labels for arch, labels in lines.items() if labels}
+
+
+def _scaling_figure(series: dict, value, ylabel: str, path: Path) -> Path:
+    """One panel per model, each with its own scale, so a model's gain is not flattened by another's."""
+    columns = min(3, len(series))
+    figure, panels = plt.subplots(math.ceil(len(series) / columns), columns, squeeze=False,
+                                  figsize=(4.2 * columns, 3.4 * math.ceil(len(series) / columns)))
+    for axes, (arch, modes) in zip(panels.flat, series.items()):
+        for label, members in modes.items():
+            axes.plot([r.batch_size for r in members], [value(r) for r in members], marker="o",
+                      linestyle="--" if label.startswith("train") else "-", label=label)
+        axes.set(xscale="log", xlabel="batch size", ylabel=ylabel, title=arch)
+        axes.set_xticks(sorted({r.batch_size for members in modes.values() for r in members}))
+        axes.get_xaxis().set_major_formatter(matplotlib.ticker.ScalarFormatter())
+        axes.grid(True, alpha=0.3)
+        axes.legend(fontsize=8)
+    for axes in list(panels.flat)[len(series):]:
+        axes.set_visible(False)
+    figure.suptitle(f"{ylabel.capitalize()} by batch size (train step: dashed)")
+    figure.tight_layout()
+    return _save(figure, path)
+
+
+def _legend_scatter(points: list[tuple[float, float, str]], xlabel: str, ylabel: str, title: str, path: Path,
+                    xscale: str = "log") -> Path:
+    figure, axes = plt.subplots(figsize=(7.5, 4.5))
+    for index, (x, y, label) in enumerate(points):
+        axes.scatter(x, y, marker=MARKERS[index % len(MARKERS)], s=36, label=label)
+    axes.set(xscale=xscale, xlabel=xlabel, ylabel=ylabel, title=title)
+    axes.grid(True, which="both", alpha=0.3)
+    axes.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0), ncol=2 if len(points) > 14 else 1)
+    return _save(figure, path)
+
+
+def _flops_per_example(row) -> float:
+    return row.extra[schema.FLOPS] / row.batch_size
+
+
+def _batches(rows) -> str:
+    sizes = sorted({row.batch_size for row in rows})
+    return "batch size " + ", ".join(map(str, sizes))
 
 
 def write_plots(rows, folder: Path) -> list[Path]:
     paths = []
     series = _batch_series(rows)
     if series:
-        for name, value, ylabel in (("latency_vs_batch_size", lambda r: r.median_seconds * 1e3, "median time (ms)"),
-                                    ("throughput_vs_batch_size", lambda r: r.items_per_second, "items per second")):
-            figure, axes = plt.subplots(figsize=(8.5, 4.5))
-            for label, members in series.items():
-                axes.plot([r.batch_size for r in members], [value(r) for r in members], label=label, **_style(label))
-            axes.set(xscale="log", yscale="log", xlabel="batch size", ylabel=ylabel,
-                     title=ylabel.capitalize() + " by batch size (train: dashed)")
-            _finish(axes)
-            paths.append(_save(figure, folder / f"{name}.png"))
-        figure, axes = plt.subplots(figsize=(8.5, 4.5))
-        for label, members in series.items():
-            axes.plot([r.items_per_second for r in members], [r.median_seconds * 1e3 for r in members],
-                      label=label, **_style(label))
-            for r in members:
-                axes.annotate(f"bs{r.batch_size}", (r.items_per_second, r.median_seconds * 1e3), fontsize=7)
-        axes.set(xscale="log", yscale="log", xlabel="throughput (items/s)", ylabel="latency (ms)",
-                 title="Latency against throughput")
-        _finish(axes)
-        paths.append(_save(figure, folder / "latency_vs_throughput.png"))
-    # One point per trained config: its smallest timed batch (batch 1 where the sweep has it).
-    smallest: dict[int, object] = {}
-    for row in rows:
-        if row.training and row.mode == "inference":
-            known = smallest.get(id(row.training))
-            smallest[id(row.training)] = row if known is None or row.batch_size < known.batch_size else known
-    trained = list(smallest.values())
-    if trained:
-        for name, value, xlabel in (("accuracy_vs_macs", lambda r: r.extra[schema.MACS] / r.batch_size, "MACs per example"),
-                                    ("accuracy_vs_inference_time", lambda r: r.median_seconds * 1e3,
-                                     "inference time of the batch (ms)")):
-            figure, axes = plt.subplots(figsize=(7, 4.5))
-            for row in trained:
-                axes.scatter(value(row), row.training["accuracy"])
-                label = " ".join([row.architecture, *(f"{k}={v}" for k, v in sorted(row.varied.items())),
-                                  f"bs{row.batch_size}"])
-                axes.annotate(label, (value(row), row.training["accuracy"]), fontsize=7)
-            axes.set(xscale="log", xlabel=xlabel, ylabel="accuracy", title=f"Accuracy against {xlabel}")
-            axes.grid(True, alpha=0.3)
-            paths.append(_save(figure, folder / f"{name}.png"))
+        paths.append(_scaling_figure(series, lambda r: r.median_seconds * 1e3, "median time (ms)",
+                                     folder / "latency_vs_batch_size.png"))
+        paths.append(_scaling_figure(series, lambda r: r.items_per_second, "items per second",
+                                     folder / "throughput_vs_batch_size.png"))
+    # Accuracy per task: each trained config's inference row at its training batch size.
+    trained = [row for row in rows if row.training and row.mode == "inference"]
+    for task in sorted({get_architecture(row.architecture).task for row in trained}):
+        mine = sorted((row for row in trained if get_architecture(row.architecture).task == task),
+                      key=lambda r: (r.architecture, _options(r)))
+        where = f"{TASK_TITLES.get(task, task)}, inference at {_batches(mine)}"
+        labels = [f"{row.architecture} {_options(row)}" for row in mine]
+        paths.append(_legend_scatter([(_flops_per_example(r), r.training["accuracy"], label)
+                                      for r, label in zip(mine, labels)], "FLOPs per example (2 x MACs)",
+                                     "accuracy", f"Accuracy against FLOPs ({where})",
+                                     folder / f"accuracy_vs_flops_{task}.png"))
+        paths.append(_legend_scatter([(r.median_seconds * 1e3, r.training["accuracy"], label)
+                                      for r, label in zip(mine, labels)], "inference time of one batch (ms)",
+                                     "accuracy", f"Accuracy against time ({where})",
+                                     folder / f"accuracy_vs_inference_time_{task}.png"))
+    grid = sorted((row for row in rows if row.architecture == "bow_mlp" and row.mode == "inference"
+                   and (row.varied or any(r.varied and r.batch_size == row.batch_size for r in rows
+                                          if r.architecture == "bow_mlp"))),
+                  key=lambda r: (r.config["layers"], r.config["hidden"], r.config["vocab"]))
+    if len(grid) > 1:
+        paths.append(_legend_scatter([(_flops_per_example(r), r.median_seconds * 1e3,
+                                       f"layers={r.config['layers']} hidden={r.config['hidden']} vocab={r.config['vocab']}")
+                                      for r in grid], "FLOPs per example (2 x MACs)", "inference time of one batch (ms)",
+                                     f"SST-2 bag-of-words grid: FLOPs against time ({_batches(grid)})",
+                                     folder / "sst2_flops_vs_time.png"))
     return paths

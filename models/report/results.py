@@ -2,7 +2,8 @@
 
 Inputs are pytest-benchmark JSON files (`--benchmark-json`, or saved under .benchmarks/) and
 training JSON from `python -m models train --json` (one object, or a list of them). A training
-result joins a benchmark row when architecture and config are equal.
+run joins a benchmark row when architecture, config and batch size are equal (the labs trained at
+each batch size they timed); of several such runs, the one with the most epochs.
 """
 from __future__ import annotations
 
@@ -26,6 +27,7 @@ class ResultRow:
     extra: dict
     training: dict | None = None  # the matching `train --json` result, if any
     varied: dict = field(default_factory=dict)  # options that differ from the architecture's defaults
+    environment: dict = field(default_factory=dict)  # where and how it was timed (see `environment_of`)
 
     @property
     def items_per_second(self) -> float:
@@ -36,6 +38,14 @@ def _key(architecture: str, config: dict) -> str:
     return architecture + json.dumps(config, sort_keys=True)
 
 
+def environment_of(document: dict) -> dict:
+    """What a reader needs to compare a figure: CPU, threads, torch, profile and date of its run."""
+    recorded = (document.get("machine_info") or {}).get(schema.MACHINE_INFO) or {}
+    return {"CPU": recorded.get(schema.CPU_MODEL) or (document.get("machine_info") or {}).get("cpu", {}).get("brand_raw"),
+            "threads": recorded.get(schema.THREADS), "torch": recorded.get(schema.TORCH_VERSION),
+            "profile": recorded.get(schema.PROFILE), "date": (document.get("datetime") or "")[:10] or None}
+
+
 def load_results(paths: list[str]) -> tuple[list[ResultRow], list[dict]]:
     benchmarks, trainings = [], []
     for path in map(Path, paths):
@@ -44,16 +54,18 @@ def load_results(paths: list[str]) -> tuple[list[ResultRow], list[dict]]:
         except (OSError, json.JSONDecodeError, UnicodeDecodeError) as error:
             raise DataError(f"{path}: unreadable result file ({type(error).__name__})") from None
         if isinstance(document, dict) and isinstance(document.get("benchmarks"), list):
-            benchmarks += document["benchmarks"]
+            benchmarks += [(bench, environment_of(document)) for bench in document["benchmarks"]]
         elif isinstance(document, dict) and "accuracy" in document:
             trainings.append(document)
         elif isinstance(document, list) and all(isinstance(item, dict) and "accuracy" in item for item in document):
             trainings += document
         else:
             raise DataError(f"{path}: neither pytest-benchmark JSON nor training JSON")
-    by_config = {_key(t["architecture"], t["config"]): t for t in trainings}
+    by_config: dict[tuple[str, int], dict] = {}
+    for run in sorted(trainings, key=lambda run: run["epochs"]):
+        by_config[_key(run["architecture"], run["config"]), run["batch_size"]] = run
     rows = []
-    for bench in benchmarks:
+    for bench, environment in benchmarks:
         extra = bench.get("extra_info", {})
         architecture, config = extra.get(schema.ARCHITECTURE), extra.get(schema.CONFIG)
         if architecture not in ARCHITECTURES:
@@ -61,6 +73,6 @@ def load_results(paths: list[str]) -> tuple[list[ResultRow], list[dict]]:
         defaults = make_config(architecture).options()
         rows.append(ResultRow(
             bench["name"], architecture, extra.get(schema.MODE, "inference"), extra[schema.BATCH_SIZE],
-            config, bench["stats"]["median"], extra, by_config.get(_key(architecture, config)),
-            {key: value for key, value in config.items() if defaults.get(key) != value}))
+            config, bench["stats"]["median"], extra, by_config.get((_key(architecture, config), extra[schema.BATCH_SIZE])),
+            {key: value for key, value in config.items() if defaults.get(key) != value}, environment))
     return rows, trainings

@@ -1,0 +1,96 @@
+"""Training runs as the report reads them: one config trained and summarized (`train`), or every
+config that benchmark results hold, trained in bulk (`train-sweep`, and the lab commands).
+
+A config is trained at the batch size it was timed at, so that the report joins each timed row
+with the run of the same config and batch size (models.report.results).
+"""
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+from models.arch.registry import build_from_config, get_architecture
+from models.data.splits import DataError, TaskData
+
+# Defaults of the train command per task: an MNIST-shaped ResNet, and batch sizes that train well.
+TASK_DEFAULTS = {"mnist": {"resnet18": {"in_channels": 1, "image_size": 28, "classes": 10}}}
+TRAIN_BATCH_SIZE = {"mnist": 32, "sst2": 64}
+
+
+def check_trainable(arch, config) -> None:
+    """ValueError unless the architecture has a bundled training set its inputs fit."""
+    if arch.task not in TRAIN_BATCH_SIZE:
+        raise ValueError(f"{arch.name}: no {arch.task} training set is bundled; its train step is timed in "
+                         f"bench/test_train_step.py")
+    shape = config.input_shapes(1)[0]
+    if arch.task == "mnist" and shape[1:] not in ((784,), (1, 28, 28)):
+        raise ValueError(f"{arch.name}: input {'x'.join(map(str, shape[1:]))} does not fit 1x28x28 MNIST digits")
+
+
+class TaskDataCache:
+    """Each task's data loaded once (SST-2 once per vocabulary size)."""
+
+    def __init__(self, data_dir: str | None, download: bool):
+        self.data_dir, self.download, self.loaded = data_dir, download, {}
+
+    def __call__(self, arch, config) -> TaskData:
+        from models.data import load_mnist, load_sst2
+
+        key = (arch.task, getattr(config, "vocab", None))
+        if key not in self.loaded:
+            self.loaded[key] = (load_mnist(self.data_dir, self.download) if arch.task == "mnist"
+                                else load_sst2(self.data_dir, self.download, vocab=config.vocab))
+        return self.loaded[key]
+
+
+def train_run(arch, config, data: TaskData, batch_size: int, epochs: int, seed: int, threads: int,
+              progress: bool) -> dict:
+    """Train one config from a fixed seed; the summary the report reads."""
+    import torch
+
+    from models.counting import count
+    from models.harness.training import fit
+
+    torch.manual_seed(seed)
+    result = fit(build_from_config(config), data, arch.task, epochs, batch_size, seed=seed, progress=progress)
+    table = count(config, view="complete")
+    return {"architecture": arch.name, "config": config.options(), "accuracy": result.accuracy,
+            "train_seconds": result.train_seconds, "step_seconds": result.step_seconds, "steps": result.steps,
+            "epochs": result.epochs, "batch_size": batch_size, "loss_per_epoch": result.losses,
+            "params": table.params, "macs": table.macs, "input_shape": list(config.input_shapes(1)[0][1:]),
+            "output_shape": list(table.rows[-1].output_shape[1:]), "data_source": data.source,
+            "threads": threads, "seed": seed}
+
+
+def timed_configs(paths: list[str]) -> list[tuple[object, object, int]]:
+    """(architecture, config, batch size) of every inference benchmark in the files whose
+    architecture has a training set, each once, in the order the files list them."""
+    from models.report.results import load_results
+
+    rows, _ = load_results(paths)
+    found = {}
+    for row in rows:
+        arch = get_architecture(row.architecture)
+        if row.mode == "inference" and arch.task in TRAIN_BATCH_SIZE:
+            config = arch.config(**row.config)
+            found.setdefault((arch.name, json.dumps(row.config, sort_keys=True), row.batch_size),
+                             (arch, config, row.batch_size))
+    if not found:
+        raise DataError(f"no inference benchmark of a trainable architecture in {', '.join(paths)}")
+    return list(found.values())
+
+
+def train_all(configs: list[tuple[object, object, int]], epochs: int, data: TaskDataCache, seed: int,
+              threads: int, out: Path) -> list[dict]:
+    """Train each config with a progress bar over the runs; the list is rewritten to `out` after
+    every run, so an interrupted sweep keeps what it finished."""
+    from tqdm.auto import tqdm
+
+    runs = []
+    bar = tqdm(configs, desc="training", unit="run", file=sys.stderr)
+    for arch, config, batch_size in bar:
+        bar.set_postfix_str(f"{arch.name} bs{batch_size} {' '.join(f'{k}={v}' for k, v in config.options().items())}"[:60])
+        runs.append(train_run(arch, config, data(arch, config), batch_size, epochs, seed, threads, progress=False))
+        out.write_text(json.dumps(runs, indent=1))
+    return runs
