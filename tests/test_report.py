@@ -137,16 +137,28 @@ def test_bert_gemm_listing_shows_attention_as_activation_products():
     assert "weight 768x768" in lines["attention.self.query"]
 
 
-def test_train_sweep_trains_each_timed_config_at_its_batch_size_and_the_report_joins_them(results, tmp_path):
+def test_train_sweep_trains_each_timed_config_at_its_larger_batch_sizes_and_the_report_joins_them(results, tmp_path):
     out = tmp_path / "trainings.json"
     assert main(["train-sweep", str(results / "bench.json"), "--out", str(out)]) == 0
     runs = json.loads(out.read_text())
-    assert sorted((run["config"]["hidden"], run["batch_size"]) for run in runs) == [([16], 1), ([16], 4)]
+    # Timed at 1 and 4: trained at 4 only (batch 1 where a config was timed at no other batch size).
+    assert [(run["config"]["hidden"], run["batch_size"]) for run in runs] == [([16], 4)]
     rows, _ = load_results([str(results / "bench.json"), str(out)])
-    assert all(row.training["batch_size"] == row.batch_size for row in rows)
+    assert {row.batch_size: (row.training or {}).get("batch_size") for row in rows} == {1: None, 4: 4}
 
 
 def test_train_sweep_without_a_trainable_benchmark_is_one_line(tmp_path, capsys):
     (tmp_path / "empty.json").write_text('{"benchmarks": []}')
     assert main(["train-sweep", str(tmp_path / "empty.json"), "--out", str(tmp_path / "t.json")]) == 2
     assert "no inference benchmark of a trainable architecture" in capsys.readouterr().err
+
+
+def test_train_sweep_leaves_out_configs_no_bundled_training_set_fits(tmp_path, capsys):
+    from models.arch.registry import make_config
+
+    bench = {"name": "test_inference[resnet18-bs1-cpu-fp32]", "stats": {"median": 0.05},
+             "extra_info": {"architecture": "resnet18", "config": make_config("resnet18").options(), "batch_size": 1,
+                            "mode": "inference"}}
+    (tmp_path / "resnet.json").write_text(json.dumps({"benchmarks": [bench]}))
+    assert main(["train-sweep", str(tmp_path / "resnet.json"), "--out", str(tmp_path / "t.json")]) == 2
+    assert "no inference benchmark of a trainable architecture" in capsys.readouterr().err  # 3x224x224 is not MNIST

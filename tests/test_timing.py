@@ -46,9 +46,12 @@ def test_cuda_timing_waits_for_the_kernel():
 def test_cpu_peak_memory_sees_a_large_allocation():
     result: dict = {}
     with memory.peak_memory(torch.device("cpu"), result):
-        block = torch.ones(64, 1024, 1024 // 4)  # 64 MiB, touched by the fill
+        # 256 MiB, touched by the fill. Larger than glibc will keep free and resident in its heap
+        # (its trim threshold grows to 64 MiB at most), so it is new resident memory whatever ran
+        # before: after the counting tests a 64 MiB block came from that free heap, growth 0.
+        block = torch.ones(256, 1024, 1024 // 4)
         del block
-    assert result["peak_memory_bytes"] >= 32 * 2**20
+    assert result["peak_memory_bytes"] >= 128 * 2**20
 
 
 def test_reference_workload_is_positive_and_small():

@@ -71,3 +71,15 @@ def test_onnx_export_has_named_inputs_and_outputs_and_a_dynamic_batch(arch, opti
     assert [value.name for value in graph.input] == inputs and [value.name for value in graph.output] == outputs
     for value in [*graph.input, *graph.output]:
         assert value.type.tensor_type.shape.dim[0].dim_param == "batch", value.name
+
+
+def test_each_lab_names_known_architectures_and_a_missing_checkout_is_one_line(monkeypatch, tmp_path, capsys):
+    import models.lab as lab
+    from models.arch.registry import ARCHITECTURES
+
+    assert set(lab.LABS) == {"mnist", "sst2"}
+    assert all(arch in ARCHITECTURES for archs in lab.LABS.values() for arch in archs)
+    monkeypatch.setattr(lab, "__file__", str(tmp_path / "models" / "lab.py"))  # an installed copy: no bench/ beside
+    assert main(["lab", "mnist", "--out", str(tmp_path / "out")]) == 2
+    assert "the lab commands run a checkout's benchmarks: no bench/ folder" in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()
