@@ -53,7 +53,8 @@ def run_lab(lab: str, out: Path, epochs: int, data_dir: str | None, download: bo
     report = write_report([str(benchmarks), str(trainings)], str(out))
     seconds["report"] = time.perf_counter() - started
     with report.open("a") as document:
+        data = f" --data-dir {data_dir}" if data_dir else ""
         document.write(f"\n## How this report was made\n\n`python -m models lab {lab} --out {out.name} --epochs {epochs}"
-                       f" --threads {threads}`: " + ", ".join(f"{step} {value:.0f} s" for step, value in seconds.items())
+                       f" --threads {threads}{data}`: " + ", ".join(f"{step} {value:.0f} s" for step, value in seconds.items())
                        + f" of wall time (total {sum(seconds.values()):.0f} s).\n")
     return report
