@@ -55,10 +55,11 @@ def _scaling_figure(series: dict, value, ylabel: str, path: Path) -> Path:
             axes.plot([r.batch_size for r in members], [value(r) for r in members], marker="o",
                       linestyle="--" if label.startswith("train") else "-", label=label)
         axes.set(xscale="log", xlabel="batch size", ylabel=ylabel, title=arch)
+        axes.set_ylim(bottom=0)  # from zero: a 15% gain drawn as a cliff misleads
         axes.set_xticks(sorted({r.batch_size for members in modes.values() for r in members}))
         axes.get_xaxis().set_major_formatter(matplotlib.ticker.ScalarFormatter())
         axes.grid(True, alpha=0.3)
-        axes.legend(fontsize=8)
+        axes.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.25), ncol=2, frameon=False)  # below: never over a line
     for axes in list(panels.flat)[len(series):]:
         axes.set_visible(False)
     figure.suptitle(f"{ylabel.capitalize()} by batch size (train step: dashed)")
