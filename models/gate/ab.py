@@ -221,7 +221,8 @@ class ABRunner:
         calls = {side: max(1, min(MAX_SLOT_CALLS, math.ceil(SLOT_SECONDS / max(side.at[1], 1e-9))))
                  for side in (work, base)}
         try:  # a slot each first, not counted: a side's first calls after waiting ran 0.6x the next (CNN bs1)
-            work.slot(calls[work]), base.slot(calls[base])
+            work.slot(calls[work])
+            base.slot(calls[base])
         except (EOFError, OSError):
             return
         for pair in range(1, self.max_pairs + 1):
