@@ -71,15 +71,14 @@ def timed_configs(paths: list[str]) -> list[tuple[object, object, int]]:
 
     rows, _ = load_results(paths)
     found = {}
-    for row in rows:
+    for row in (row for row in rows if row.mode == "inference"):
         arch = get_architecture(row.architecture)
         config = arch.config(**row.config)
         try:
             check_trainable(arch, config)  # e.g. ResNet18 timed at 3x224x224 has no such training set
         except ValueError:
             continue
-        if row.mode == "inference":
-            found.setdefault((arch.name, json.dumps(row.config, sort_keys=True), row.batch_size),
+        found.setdefault((arch.name, json.dumps(row.config, sort_keys=True), row.batch_size),
                              (arch, config, row.batch_size))
     # Batch size 1 only where a config was timed at no other: an SST-2 epoch of 67k single-sentence
     # steps ran over 18 min on one thread here, and the labs compared accuracy at their sweeps' batches.

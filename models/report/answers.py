@@ -7,11 +7,7 @@ import statistics
 
 from models import schema
 from models.counting.table import human
-from models.report.tables import sweep_groups
-
-
-def _value(value) -> str:
-    return ",".join(map(str, value)) if isinstance(value, list) else str(value)
+from models.report.tables import option_text, sweep_groups
 
 
 def batching_answers(rows) -> list[str]:
@@ -47,7 +43,7 @@ def one_option_answer(arch: str, option: str, batch: int, members) -> str:
              _series("params", [fact["params"] for fact in facts], lambda v: f"{v:,}"),
              _series("MACs", [fact["MACs"] for fact in facts], human),
              _series("accuracy", [fact["accuracy"] for fact in facts], lambda v: f"{v:.4f}")]
-    values = " / ".join(_value(row.config[option]) for row in members)
+    values = " / ".join(option_text(row.config[option]) for row in members)
     return (f"{arch}, {option} {values} at batch size {batch}: " + "; ".join(parts)
             + f"; the time changes {times[-1] / times[0]:.2f}x from the first to the last.")
 
@@ -57,12 +53,12 @@ def grid_answers(arch: str, options: list[str], batch: int, members) -> list[str
     ratio (accuracy: difference) over every such pair of the grid."""
     answers = []
     for option in options:
-        values = sorted({_value(row.config[option]) for row in members}, key=lambda v: [float(x) for x in v.split(",")])
+        values = sorted({option_text(row.config[option]) for row in members}, key=lambda v: [float(x) for x in v.split(",")])
         low, high = values[0], values[-1]
         others = [key for key in options if key != option]
         by_rest = {}
         for row in members:
-            by_rest.setdefault(tuple(_value(row.config[key]) for key in others), {})[_value(row.config[option])] = row
+            by_rest.setdefault(tuple(option_text(row.config[key]) for key in others), {})[option_text(row.config[option])] = row
         pairs = [(group[low], group[high]) for group in by_rest.values() if low in group and high in group]
         if not pairs:
             continue

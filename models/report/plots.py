@@ -14,6 +14,7 @@ from matplotlib import pyplot as plt  # noqa: E402
 
 from models import schema  # noqa: E402
 from models.arch.registry import get_architecture  # noqa: E402
+from models.report.tables import option_text  # noqa: E402
 
 TASK_TITLES = {"mnist": "MNIST", "sst2": "SST-2", "qa": "question answering"}
 MARKERS = "osD^v<>Pp*hX"
@@ -27,9 +28,7 @@ def _save(figure, path: Path) -> Path:
 
 def _options(row) -> str:
     """`hidden=1024,128 kernel=3`: the options a row varies, written as on the command line."""
-    def written(value) -> str:
-        return ",".join(map(str, value)) if isinstance(value, list) else str(value)
-    return " ".join(f"{key}={written(value)}" for key, value in sorted(row.varied.items())) or "defaults"
+    return " ".join(f"{key}={option_text(value)}" for key, value in sorted(row.varied.items())) or "defaults"
 
 
 def _batch_series(rows) -> dict[str, dict[str, list]]:

@@ -12,7 +12,8 @@ def _shape(values) -> str:
     return "x".join(map(str, values)) if values else "-"
 
 
-def _option(value) -> str:
+def option_text(value) -> str:
+    """An option's value as written on the command line: a width list as `1024,128`."""
     return ",".join(map(str, value)) if isinstance(value, list) else str(value)
 
 
@@ -65,7 +66,7 @@ def sweep_tables(rows: list[ResultRow]) -> list[tuple[str, str]]:
         for row in members:
             table = count(make_config(row.architecture, **row.config), row.batch_size, view="complete")
             trained = row.training or {}
-            body.append([str(row.batch_size), *(_option(row.config[k]) for k in varied),
+            body.append([str(row.batch_size), *(option_text(row.config[k]) for k in varied),
                          _shape(table.rows[0].input_shape), _shape(table.rows[-1].output_shape),
                          f"{row.extra.get(schema.PARAMS, table.params):,}", human(row.extra.get(schema.MACS, table.macs)),
                          human(row.extra[schema.FLOPS]) if row.extra.get(schema.FLOPS) else "-",
@@ -82,7 +83,7 @@ def sweep_tables(rows: list[ResultRow]) -> list[tuple[str, str]]:
 def training_table(trainings: list[dict]) -> str:
     header = ["architecture", "options", "epochs", "batch size", "training time (s)", "ms/step", "accuracy",
               "params", "MACs/example", "data"]
-    body = [[t["architecture"], " ".join(f"{k}={_option(v)}" for k, v in t["config"].items()), str(t["epochs"]),
+    body = [[t["architecture"], " ".join(f"{k}={option_text(v)}" for k, v in t["config"].items()), str(t["epochs"]),
              str(t["batch_size"]), f"{t['train_seconds']:.2f}", f"{t['step_seconds'] * 1e3:.2f}",
              f"{t['accuracy']:.4f}", f"{t['params']:,}", human(t["macs"]), t["data_source"]] for t in trainings]
     return markdown_table(header, body)
