@@ -1,10 +1,11 @@
 """Record the gate's baseline for this machine: the smoke set timed in several fresh processes.
 
-    python bench/record_baseline.py [--runs 5] [--name baseline] [-- extra pytest options]
+    python bench/record_baseline.py [--runs 5] [--name baseline] [--instructions] [-- extra pytest options]
 
 Each run is a fresh `pytest bench` process; the runs are merged (models.gate.baselines) into the
 next `.benchmarks/<machine id>/NNNN_<name>.json`. An existing file is never overwritten, and
-nothing is written unless every run succeeded.
+nothing is written unless every run succeeded. With --instructions the first run also counts
+instructions under callgrind (a count is exact: one run's is the baseline's).
 """
 from __future__ import annotations
 
@@ -25,6 +26,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5, help="fresh processes to merge (default: 5)")
     parser.add_argument("--name", default="baseline", help="saved name; the gate reads *_baseline.json (default: baseline)")
+    parser.add_argument("--instructions", action="store_true",
+                        help="count instructions per call in the first run (needs valgrind) (default: off)")
     parser.add_argument("pytest_options", nargs="*", help="after --: options for each pytest run, e.g. --threads=2")
     arguments = parser.parse_args()
     if arguments.runs < 2:
@@ -33,7 +36,11 @@ def main() -> None:
 
     documents = []
     for index in range(1, arguments.runs + 1):
-        run = fresh_pytest(["bench", *arguments.pytest_options], ROOT)
+        counting = ["--instructions"] if arguments.instructions and index == 1 else []
+        run = fresh_pytest(["bench", *arguments.pytest_options, *counting], ROOT)
+        if counting and run.document and not all(schema.INSTRUCTIONS in bench["extra_info"]
+                                                  for bench in run.document["benchmarks"]):
+            sys.exit(f"error: run {index} counted no instructions for some benchmarks; nothing saved\n{run.output}")
         if run.status != 0 or run.document is None:
             sys.exit(f"error: run {index} failed (pytest exit {run.status}); nothing saved\n{run.output}")
         documents.append(run.document)
@@ -46,10 +53,11 @@ def main() -> None:
     directory.mkdir(parents=True, exist_ok=True)
     path = next_path(directory, arguments.name)
     path.write_text(json.dumps(merged, indent=4))
-    print(f"{'benchmark':<45} {'median q1 ms':>12} {'noise':>7}")
+    print(f"{'benchmark':<45} {'median q1 ms':>12} {'noise':>7} {'instructions':>14}")
     for bench in merged["benchmarks"]:
         info = bench["extra_info"]
-        print(f"{bench['name']:<45} {info[schema.GATE_SECONDS] * 1e3:>12.3f} {info[schema.GATE_NOISE]:>7.1%}")
+        print(f"{bench['name']:<45} {info[schema.GATE_SECONDS] * 1e3:>12.3f} {info[schema.GATE_NOISE]:>7.1%} "
+              f"{info.get(schema.INSTRUCTIONS, '-'):>14}")
     print(f"saved {path.relative_to(ROOT)} ({arguments.runs} processes, machine class {machine_class_of(merged)})")
 
 

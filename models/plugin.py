@@ -15,7 +15,7 @@ from models import schema
 from models.arch.config import positive_int
 from models.arch.registry import ARCHITECTURES
 from models.gate import machine
-from models.gate.rules import DEFAULT_THRESHOLD
+from models.gate.rules import DEFAULT_INSTRUCTIONS_THRESHOLD, DEFAULT_THRESHOLD
 from models.gate.ab import DEFAULT_MAX_PAIRS
 from models.gate.session import GateSession, GateUsageError
 from models.harness.devices import DEVICES, DeviceUnavailable, resolve_device, set_threads
@@ -87,6 +87,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="fail the run when the gate finds nothing to compare with (default: say so and pass)")
     group.addoption("--gate-threshold", type=_fraction, default=DEFAULT_THRESHOLD, metavar="FRACTION",
                     help=f"slowdown that counts as a regression, e.g. 0.1 or 10% (default: {DEFAULT_THRESHOLD:.0%})")
+    group.addoption("--instructions", action="store_true", default=False,
+                    help="also count each benchmark's CPU instructions per call under callgrind (one valgrind per "
+                         "side, after the timing), recorded as extra_info['instructions'] and judged by the gate "
+                         "(default: off)")
+    group.addoption("--gate-instructions-threshold", type=_fraction, default=DEFAULT_INSTRUCTIONS_THRESHOLD,
+                    metavar="FRACTION", help="more instructions per call than this is an instructions regression "
+                    f"(default: {DEFAULT_INSTRUCTIONS_THRESHOLD:.0%})")
     group.addoption("--inject-slowdown", type=_fraction, default=0.0, metavar="FRACTION",
                     help="busy-wait this fraction of every Linear/Conv2d forward's own time, to test "
                          "the gate (default: 0)")
@@ -99,7 +106,8 @@ def pytest_configure(config: pytest.Config) -> None:
     session = GateSession(config.getoption("--gate"), config.getoption("--gate-base"),
                           config.getoption("--gate-threshold"), rootdir / ".benchmarks", rootdir,
                           torch.device(config.getoption("--device")), config.getoption("--gate-strict"),
-                          config.getoption("--gate-pairs"))
+                          config.getoption("--gate-pairs"), config.getoption("--instructions"),
+                          config.getoption("--gate-instructions-threshold"))
     config.stash[GATE_SESSION] = session
     try:
         session.plan()
@@ -160,8 +168,8 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int):
 
 def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:
     gate_session = config.stash[GATE_SESSION]
-    if not gate_session.enabled:
+    if not gate_session.reports:
         return
-    terminalreporter.section("nnbench gate")
+    terminalreporter.section("nnbench gate" if gate_session.enabled else "nnbench instructions")
     for line in gate_session.summary():
         terminalreporter.write_line(line)

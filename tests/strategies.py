@@ -89,3 +89,20 @@ def pool_geometries(draw):
     size = draw(st.integers(kernel, 30))
     return dict(kernel=kernel, stride=stride, padding=padding, ceil_mode=draw(st.booleans()),
                 input_shape=(1, 2, size, size))
+
+
+@st.composite
+def op_listings(draw):
+    """What a benchmark ran, as models.gate.work lists it: op signatures (a few names, a few shapes,
+    so that two listings often share entries) with their counts per call."""
+    names = st.sampled_from(["aten::addmm", "aten::relu", "aten::bmm", "aten::_softmax"])
+    shapes = st.sampled_from(["(f32[64,784])", "(bf16[64,784])", "(f32[1,12,128,64])", "()"])
+    entries = draw(st.lists(st.tuples(names, shapes, st.integers(0, 3)), max_size=6))
+    return {name + shape: count for name, shape, count in entries}
+
+
+@st.composite
+def benchmark_weights(draw):
+    """Node ids with each one's seconds per call, as the counting share reads them."""
+    names = draw(st.lists(st.text("abcdefgh", min_size=1, max_size=6), min_size=1, max_size=12, unique=True))
+    return {f"bench/test_x.py::test_{name}": draw(st.floats(0, 2.0)) for name in names}

@@ -78,10 +78,12 @@ def test_compare_and_render_say_regression_per_failing_benchmark():
     verdicts = rules.compare({"a::x": info(1.0), "a::y": info(2.0)}, {"a::x": info(1.5), "a::y": info(2.0),
                                                                     "a::z": info(1.0)}, 0.1)
     assert [v.verdict for v in verdicts] == ["regression", "ok", "new"]
-    text = table.render(verdicts, "mode stored: base.json", 0.1)
-    assert text.splitlines()[0].split() == ["benchmark", "baseline", "now", "ratio", "verdict", "limit", "pairs"]
-    assert text.splitlines()[1].split() == ["x", "1.000", "1.500", "1.500", "regression", "1.100", "-"]
-    assert "1 regression(s) of 3 benchmarks, threshold +10%; mode stored: base.json" in text
+    text = table.render(verdicts, "mode stored: base.json", 0.1, 0.01)
+    assert text.splitlines()[0].split() == ["benchmark", "baseline", "now", "ratio", "verdict", "limit",
+                                            "instructions", "pairs"]
+    assert text.splitlines()[1].split() == ["x", "1.000", "1.500", "1.500", "regression", "1.100", "-", "-"]
+    assert text.splitlines()[4] == "  x: ops unchanged"  # a failing benchmark says whether its ops changed
+    assert "1 regression(s) of 3 benchmarks, threshold +10% time, +1% instructions; mode stored: base.json" in text
 
 
 def fingerprinted(cpu_model: str) -> dict:

@@ -6,6 +6,8 @@ import subprocess
 
 import pytest
 
+from models.gate import instructions
+
 BENCH_FILE = """
 import pytest
 from models.harness.cases import Case
@@ -69,7 +71,7 @@ def test_gate_passes_against_its_own_baseline_and_never_rewrites_it(bench):
     result = bench.runpytest(*FAST, "--gate", "--gate-threshold=300%")
     assert result.ret == 0, result.stdout.str()
     result.stdout.fnmatch_lines(["benchmark*baseline*now*ratio*verdict*limit*pairs", "test_tiny?8?*ok *",
-                                 "gate: 0 regression(s) of 2 benchmarks, threshold +300%; mode stored: "
+                                 "gate: 0 regression(s) of 2 benchmarks, threshold +300% time, +1% instructions; mode stored: "
                                  "*0001_baseline.json, recorded on *"])
     assert path.read_bytes() == before
 
@@ -84,7 +86,7 @@ def test_gate_fails_and_names_each_regression(bench):
     result = bench.runpytest(*FAST, "--gate", "--gate-threshold=300%", "--benchmark-json=gated.json")
     assert result.ret == 1
     result.stdout.fnmatch_lines(["test_tiny?8?*regression *", "test_tiny?16?*ok *",
-                                 "gate: 1 regression(s) of 2 benchmarks, threshold +300%; mode stored*"])
+                                 "gate: 1 regression(s) of 2 benchmarks, threshold +300% time, +1% instructions; mode stored*"])
     gated = {entry["name"]: entry["extra_info"] for entry in json.loads((bench.path / "gated.json").read_text())["benchmarks"]}
     assert gated["test_tiny[8]"]["gate_remeasured"] == 3  # timed again three times before failing
     fresh_scores = gated["test_tiny[8]"]["gate_fresh_process_scores"]
@@ -139,7 +141,7 @@ def test_ab_mode_times_the_base_revision_beside_the_working_tree(bench):
     assert result.ret == 0, result.stdout.str()
     result.stdout.fnmatch_lines(["benchmark*baseline*now*ratio*verdict*limit*pairs",
                                  "test_tiny?8?*ok * 4.000 *.* *.*",  # two pairs, each ratio printed
-                                 "gate: 0 regression(s) of 2 benchmarks, threshold +300%; mode A/B: working tree "
+                                 "gate: 0 regression(s) of 2 benchmarks, threshold +300% time, +1% instructions; mode A/B: working tree "
                                  "against base * (--gate-base=HEAD), timed in alternate slots by two fresh processes on *"])
 
 
@@ -198,3 +200,42 @@ def test_wrapped():
 """)
     result = bench.runpytest_subprocess("-p", "models.plugin", option, "test_wrapped.py")
     result.assert_outcomes(passed=1)
+
+
+RELU_TWICE = """
+import torch
+_relu_once = torch.nn.ReLU.forward
+torch.nn.ReLU.forward = lambda self, x: _relu_once(self, _relu_once(self, x))  # the working tree's change
+"""
+
+
+@pytest.mark.skipif(instructions.unavailable() is not None, reason=f"{instructions.unavailable()}")
+def test_instructions_gate_fails_on_a_relu_applied_twice_and_names_the_op(bench):
+    """A/B with --instructions: both sides counted under callgrind at once (about 2 minutes here)."""
+    git(bench, "init", "-q")
+    git(bench, "add", "-A")
+    git(bench, "commit", "-qm", "base")
+    bench.makepyfile(test_tiny=RELU_TWICE + BENCH_FILE)
+    result = bench.runpytest(*FAST, "--gate-base=HEAD", "--gate-pairs=2", "--gate-threshold=300%", "--instructions",
+                             "-k", "8", "--benchmark-json=out.json")
+    assert result.ret == pytest.ExitCode.TESTS_FAILED, result.stdout.str()
+    result.stdout.fnmatch_lines(["benchmark*verdict*limit*instructions*pairs",
+                                 "test_tiny?8?*instructions regression*+*%*",
+                                 "  test_tiny?8?: ops +1 aten::relu",
+                                 "gate: 1 regression(s) of 1 benchmarks*",
+                                 "instructions: 1 of 1 benchmarks counted under callgrind in the working tree*",
+                                 "instructions: 1 of 1 benchmarks counted under callgrind in the base revision*"])
+    extra = json.loads((bench.path / "out.json").read_text())["benchmarks"][0]["extra_info"]
+    assert extra["gate_verdict"] == "instructions regression" and extra["instructions"] > 0
+    assert extra["gate_op_changes"] == ["+1 aten::relu"] and extra["gate_instructions_ratio"] > 1.01
+
+
+def test_instructions_without_valgrind_say_so_in_one_line_and_the_gate_still_times(bench, monkeypatch):
+    monkeypatch.setenv("PATH", str(bench.path))  # no valgrind on it
+    result = bench.runpytest(*FAST, "--instructions", "-k", "8", "--benchmark-json=out.json")
+    assert result.ret == 0, result.stdout.str()
+    result.stdout.fnmatch_lines(["*nnbench instructions*", "instructions: not counted: valgrind is not installed: "
+                                 "install it to count instructions (Debian: apt-get install valgrind); "
+                                 "the timing gate runs without them"])
+    extra = json.loads((bench.path / "out.json").read_text())["benchmarks"][0]["extra_info"]
+    assert "instructions" not in extra and "aten::relu(f32[2,8])" in extra["ops"]

@@ -4,7 +4,7 @@ Where no stored baseline was recorded on this machine (or when asked with --gate
 gate checks the base revision out into a temporary git worktree and starts two fresh `pytest bench`
 processes over the same selection: one in the working tree, one in the base's checkout, each with
 its own `models` package in the same environment (only the working tree gets --inject-slowdown).
-Both load models.gate.ab_side. At each benchmark both sides prepare and warm up in parallel, then
+Both load the side plugin (models.gate.side, started by models.gate.launch). At each benchmark both sides prepare and warm up in parallel, then
 wait; this process asks them in turn for slots of timed calls (A B, B A, A B, ...: each side goes
 first in every other pair), pinned to the same CPU, the other side idle meanwhile. A pair's ratio
 is working-tree slot time / base slot time (each slot's q1 call time), both taken moments apart;
@@ -27,11 +27,9 @@ from __future__ import annotations
 
 import math
 import os
-import shutil
 import socket
 import statistics
 import subprocess
-import sys
 import tempfile
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
@@ -39,20 +37,17 @@ from pathlib import Path
 
 import torch
 
-from models.gate import ab_side
+from models import schema
+from models.gate import side as side_plugin
+from models.gate.instructions import Counted, count_sides
+from models.gate.launch import RevisionError, install, last_line, start_side
 from models.gate.rules import Verdict
 
 MIN_PAIRS = 4
 DEFAULT_MAX_PAIRS = 12
 SLOT_SECONDS = 0.05  # short, so both slots of a pair fall in the same spell of a neighbour's load
 MAX_SLOT_CALLS = 10_000
-SIDE_PLUGIN = "nnbench_ab_side"  # the name ab_side.py is copied under, beside neither side's `models`
-SIDE_OPTIONS = ("-p", SIDE_PLUGIN, "-p", "models.plugin", "--benchmark-disable")
 SIDE_SILENCE_SECONDS = 1800  # a side that says nothing for this long is stuck
-
-
-class RevisionError(RuntimeError):
-    """A base revision that cannot be found, checked out or run; the message is one line."""
 
 
 def resolve_revision(rootdir: Path, revision: str) -> str:
@@ -100,12 +95,13 @@ def slot_time(times: list[float]) -> float:
 
 @dataclass(eq=False)
 class Side:
-    """One side's process and the gate's end of its channel (models.gate.ab_side)."""
+    """One side's process and the gate's end of its channel (models.gate.side)."""
     label: str  # "working tree" or "base revision SHA"
     process: subprocess.Popen
     channel: Connection
     log: Path  # its output, for an error message
     at: tuple[str, float] | None = None  # the benchmark it waits at, and one call's seconds
+    ops: dict[str, dict[str, int]] = field(default_factory=dict)  # each benchmark's ops of one call
     exited: bool = False
     reached: int = 0  # benchmarks it was ready at
 
@@ -118,8 +114,8 @@ class Side:
         """Until it waits at a benchmark, or has exited (its selection done, or it failed)."""
         if self.at is None and not self.exited:
             try:
-                _, name, seconds = self._receive()
-                self.at = (name, seconds)
+                _, name, seconds, ops = self._receive()
+                self.at, self.ops[name] = (name, seconds), ops
                 self.reached += 1
             except (EOFError, OSError):
                 self.exited = True
@@ -136,10 +132,6 @@ class Side:
         except OSError:
             self.exited = True
 
-    def last_line(self) -> str:
-        lines = self.log.read_text(errors="replace").strip().splitlines() if self.log.exists() else []
-        return lines[-1] if lines else "no output"
-
 
 @dataclass
 class ABRunner:
@@ -149,9 +141,16 @@ class ABRunner:
     working_tree_options: list[str]  # options only the working tree gets (--inject-slowdown)
     threshold: float
     max_pairs: int = DEFAULT_MAX_PAIRS
+    count_instructions: bool = False  # --instructions: both sides counted under callgrind after the timing
+    weights: dict[str, float] = field(default_factory=dict)  # each benchmark's seconds per call, to share the counting
+    # What each side ran, by benchmark: schema.OPS (the side's own listing) and schema.INSTRUCTIONS.
+    base_work: dict[str, dict] = field(default_factory=dict)
+    tree_work: dict[str, dict] = field(default_factory=dict)
+    counted: list[Counted] = field(default_factory=list)  # --instructions: each side's counting run
 
     def run(self, names: list[str]) -> list[Verdict]:
-        """Both sides over the benchmarks `names` (node ids), slot pairs until each is decided."""
+        """Both sides over the benchmarks `names` (node ids), slot pairs until each is decided; then,
+        with count_instructions, both sides counted (the base's worktree is still there)."""
         with tempfile.TemporaryDirectory(prefix="nnbench-ab-") as scratch:
             scratch = Path(scratch)
             base = scratch / "base"
@@ -161,29 +160,30 @@ class ABRunner:
                 raise RevisionError(f"cannot check out {self.commit[:12]} into a worktree: "
                                     f"{added.stderr.strip().splitlines()[-1] if added.stderr.strip() else 'git failed'}")
             try:
-                shutil.copy(ab_side.__file__, scratch / f"{SIDE_PLUGIN}.py")
-                (scratch / "names").write_text("\n".join(names) + "\n")
-                return self._alternate(base, scratch, names)
+                install(scratch, names)
+                verdicts = self._alternate(base, scratch, names)
+                if self.count_instructions:
+                    self.counted = count_sides([(self.rootdir, "working tree", self.options + self.working_tree_options),
+                                                (base, f"base revision {self.commit[:12]}", self.options)],
+                                               names, self.weights)
+                    for work, counted in zip((self.tree_work, self.base_work), self.counted):
+                        for name, instructions in counted.per_call.items():
+                            work.setdefault(name, {})[schema.INSTRUCTIONS] = instructions
+                return verdicts
             finally:
                 subprocess.run(["git", "-C", str(self.rootdir), "worktree", "remove", "--force", str(base)],
                                capture_output=True)
 
     def _start(self, root: Path, scratch: Path, label: str, names: list[str], extra: list[str]) -> Side:
-        # The benchmark files both sides have; the side plugin keeps exactly `names`, in their order.
-        files = sorted({name.split("::")[0] for name in names if (root / name.split("::")[0]).exists()})
-        if not files:
-            raise RevisionError(f"the {label} has none of the benchmark files {', '.join(sorted({n.split('::')[0] for n in names}))}")
         ours, theirs = socket.socketpair()
         cpus = sorted(os.sched_getaffinity(0))[-torch.get_num_threads():]
-        env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(root), str(scratch)]),
-               ab_side.CHANNEL_FD: str(theirs.fileno()), ab_side.CPUS: ",".join(map(str, cpus)),
-               ab_side.NAMES: str(scratch / "names")}
+        env = {side_plugin.CHANNEL_FD: str(theirs.fileno()), side_plugin.CPUS: ",".join(map(str, cpus))}
         log = scratch / f"{label.split()[0]}.log"
-        with log.open("w") as output:
-            process = subprocess.Popen([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *SIDE_OPTIONS,
-                                        *files, *self.options, *extra], cwd=root, env=env, stdout=output,
-                                       stderr=subprocess.STDOUT, pass_fds=(theirs.fileno(),))
-        theirs.close()
+        try:
+            process = start_side(root, scratch, label, names, [*self.options, *extra], env, log,
+                                 pass_fds=(theirs.fileno(),))
+        finally:
+            theirs.close()
         return Side(label, process, Connection(ours.detach()), log)
 
     def _alternate(self, base_root: Path, scratch: Path, names: list[str]) -> list[Verdict]:
@@ -210,10 +210,13 @@ class ABRunner:
                     side.process.wait(timeout=60)
                 except subprocess.TimeoutExpired:
                     side.process.kill()
+        for listed, work_of in ((work.ops, self.tree_work), (base.ops, self.base_work)):
+            for name, ops in listed.items():
+                work_of.setdefault(name, {})[schema.OPS] = ops
         if not timed:
             failed = base if base.reached == 0 or work.reached else work
             raise RevisionError(f"the {failed.label} timed no benchmark (pytest exit {failed.process.returncode}: "
-                                f"{failed.last_line()})")
+                                f"{last_line(failed.log)})")
         return [self._verdict(name, timed.get(name)) for name in names]
 
     def _pairs(self, work: Side, base: Side, paired: PairedTimes) -> None:

@@ -117,7 +117,10 @@ def merge(documents: list[dict]) -> dict:
             continue
         process_scores = [run[name][schema.GATE_SCORE] for run in runs]
         median_run = min(runs, key=lambda run: abs(run[name][schema.GATE_SCORE] - medians[name]))
-        extra = {**bench["extra_info"], schema.GATE_SCORE: medians[name],
+        # Instruction counts are exact: whichever run counted them (record_baseline.py --instructions).
+        counts = [run[name][schema.INSTRUCTIONS] for run in runs if run[name].get(schema.INSTRUCTIONS)]
+        extra = {**bench["extra_info"], **({schema.INSTRUCTIONS: counts[0]} if counts else {}),
+                 schema.GATE_SCORE: medians[name],
                  schema.GATE_SECONDS: median_run[name][schema.GATE_SECONDS], schema.PROCESS_SCORES: process_scores,
                  schema.GATE_NOISE: max(process_scores) / medians[name] - 1, **machine_pressure}
         merged["benchmarks"].append({**bench, "extra_info": extra})

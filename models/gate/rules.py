@@ -20,13 +20,16 @@ the limit, so that a spell of traffic that outlasts the run does not fail it.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from models import schema
+from models.gate.work import op_changes
 
 DEFAULT_THRESHOLD = 0.10  # README "The gate" has the false-alarm and detection runs behind it
 QUIET_PRESSURE = 1.10  # the streaming add within 10% of its baseline time: memory as quiet as then
-VERDICTS = ("ok", "faster", "regression", "new", "not comparable: ...")
+DEFAULT_INSTRUCTIONS_THRESHOLD = 0.01  # counts repeat to a few parts in a million (README, "Instruction counts")
+VERDICTS = ("ok", "faster", "regression", "instructions regression", "changed work", "new", "not comparable: ...")
+FAILING = ("regression", "instructions regression")
 
 
 def gate_entries(q1_seconds: float, memory_reference: float) -> dict:
@@ -105,6 +108,8 @@ class Verdict:
     ratio: float | None  # stored mode: change of the score; A/B mode: median of the paired ratios
     limit: float  # the ratio above which this benchmark is a regression (see `limit_ratio`)
     pairs: tuple[float, ...] = ()  # A/B mode: each pair's ratio, in the order timed
+    instructions_ratio: float | None = None  # instructions per call, this side / the other; None without both
+    op_changes: tuple[str, ...] = ()  # how the ops of one call differ from the other side's (models.gate.work)
 
 
 def compare(baseline: dict[str, dict], run: dict[str, dict], threshold: float) -> list[Verdict]:
@@ -116,3 +121,27 @@ def compare(baseline: dict[str, dict], run: dict[str, dict], threshold: float) -
                                 now.get(schema.GATE_SECONDS), score_ratio(before, now),
                                 limit_ratio(before, now, threshold)))
     return verdicts
+
+
+def instructions_ratio(before: dict | None, now: dict | None) -> float | None:
+    """Change of the instruction count per call: 1.02 is 2% more work; None without both counts."""
+    if not before or not now or not before.get(schema.INSTRUCTIONS) or not now.get(schema.INSTRUCTIONS):
+        return None
+    return now[schema.INSTRUCTIONS] / before[schema.INSTRUCTIONS]
+
+
+def with_work(verdict: Verdict, before: dict | None, now: dict | None, instructions_threshold: float) -> Verdict:
+    """The timing verdict, judged again on what both sides ran (their instruction counts and op
+    lists, where both have them). A count needs no re-measuring: over 1 + instructions_threshold
+    it is an "instructions regression" whatever the timing said. Ops that changed with no verdict
+    from time or count are "changed work", reported, not failed: a silent fallback (attention
+    implementation, dtype, layout) shows up so."""
+    ratio = instructions_ratio(before, now)
+    changes = tuple(op_changes(before[schema.OPS], now[schema.OPS])) \
+        if before and now and schema.OPS in before and schema.OPS in now else ()
+    judged = verdict.verdict
+    if judged in ("ok", "faster") and ratio is not None and ratio > 1 + instructions_threshold:
+        judged = "instructions regression"
+    elif judged == "ok" and changes:
+        judged = "changed work"
+    return replace(verdict, verdict=judged, instructions_ratio=ratio, op_changes=changes)

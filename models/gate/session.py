@@ -15,7 +15,7 @@ from pathlib import Path
 import torch
 
 from models import schema
-from models.gate import confirmation, rules
+from models.gate import confirmation, instructions, rules
 from models.gate.ab import ABRunner, RevisionError, resolve_revision
 from models.gate.baselines import (BaselineError, extra_info_by_name, load_document, matching_baseline,
                                    named_baseline, recording_commit, saved_baselines)
@@ -38,6 +38,8 @@ class GateSession:
     device: torch.device
     strict: bool = False  # --gate-strict: finding nothing to compare with fails the run
     max_pairs: int = 5
+    instructions: bool = False  # --instructions: count instructions per call under callgrind
+    instructions_threshold: float = rules.DEFAULT_INSTRUCTIONS_THRESHOLD
     machine: Fingerprint | None = None
     mode: str | None = None  # "stored" or "A/B"; None: nothing to compare with
     about: str = ""  # what was compared, for the table's last line
@@ -48,6 +50,7 @@ class GateSession:
     message: str | None = None  # one line for the user: why nothing was gated
     verdicts: list[rules.Verdict] | None = None
     failed_to_judge: bool = False  # the gate could not give verdicts it was asked for
+    counting_lines: list[str] = field(default_factory=list)  # what the instruction counting did, for the summary
 
     @property
     def enabled(self) -> bool:
@@ -106,13 +109,22 @@ class GateSession:
         if self.mode == "stored" and rules.is_suspect(self.baseline.get(name), info, self.threshold):
             self.suspects[name] = measurement
 
+    @property
+    def reports(self) -> bool:
+        """Whether the run's summary has a section of ours: the gate's, or the counting's."""
+        return self.enabled or self.instructions
+
     def finish(self, shared_options: list[str], working_tree_options: list[str]) -> bool:
-        """Confirm suspects (stored) or time the base beside the working tree (A/B), then give the
-        verdicts. True when the run must fail: a regression stands, or the gate could not judge."""
-        if not self.enabled:
-            return False
+        """Confirm suspects (stored) or time the base beside the working tree (A/B), count
+        instructions where asked, then give the verdicts. True when the run must fail: a regression
+        stands, or the gate could not judge."""
         if not self.run:
-            self.message = self.message or "gate: no benchmark was timed; nothing to compare"
+            if self.enabled:
+                self.message = self.message or "gate: no benchmark was timed; nothing to compare"
+            return False
+        if self.mode != "A/B" and self._can_count():
+            self._count([(self.rootdir, "working tree", shared_options + working_tree_options)])
+        if not self.enabled:
             return False
         if self.mode is None:
             return self.strict
@@ -121,27 +133,63 @@ class GateSession:
             self.suspects.clear()
             confirmation.confirm_in_fresh_processes(self.run, self.baseline, self.threshold,
                                                     shared_options + working_tree_options, self.rootdir)
-            self.verdicts = rules.compare(self.baseline, self.run, self.threshold)
+            verdicts, base_work, tree_work = rules.compare(self.baseline, self.run, self.threshold), self.baseline, self.run
         else:
             runner = ABRunner(self.rootdir, self.commit, shared_options, working_tree_options, self.threshold,
-                              self.max_pairs)
+                              self.max_pairs, self._can_count(), self._weights())
             try:
-                self.verdicts = runner.run(list(self.run))
+                verdicts = runner.run(list(self.run))
             except RevisionError as error:
                 self.message, self.failed_to_judge = f"gate: {error}; the run fails: nothing was judged", True
                 return True
+            self._took_counts(runner.counted)
+            base_work, tree_work = runner.base_work, runner.tree_work
+        self.verdicts = [rules.with_work(verdict, base_work.get(verdict.name), tree_work.get(verdict.name),
+                                         self.instructions_threshold) for verdict in verdicts]
         self._write_verdicts()
-        return any(verdict.verdict == "regression" for verdict in self.verdicts)
+        return any(verdict.verdict in rules.FAILING for verdict in self.verdicts)
+
+    def _can_count(self) -> bool:
+        """--instructions, and this machine can count them; else a line that says why not (once)."""
+        if not self.instructions:
+            return False
+        if self.device.type != "cpu":
+            why = f"--device {self.device.type} runs its work where callgrind does not see it"
+        else:
+            why = instructions.unavailable()
+        if why and not any(line.startswith("instructions: not counted") for line in self.counting_lines):
+            self.counting_lines.append(f"instructions: not counted: {why}; the timing gate runs without them")
+        return why is None
+
+    def _weights(self) -> dict[str, float]:
+        return {name: info.get(schema.GATE_SECONDS) or 0.0 for name, info in self.run.items()}
+
+    def _count(self, sides: list) -> None:
+        self._took_counts(instructions.count_sides(sides, list(self.run), self._weights()))
+
+    def _took_counts(self, counted: list[instructions.Counted]) -> None:
+        """Each side's counting run, in lines for the summary; the working tree's counts (the first
+        side's) into this run's extra_info."""
+        for side in counted:
+            self.counting_lines.append(
+                f"instructions: {len(side.per_call)} of {len(self.run)} benchmarks counted under callgrind in the "
+                f"{side.label}, {side.seconds:.0f} s ({instructions.COUNTED_CALLS} call after the warm-up, "
+                f"1 thread, ISA capped at SSE4)" + (f"; {side.problem}" if side.problem else ""))
+        for name, count in (counted[0].per_call.items() if counted else ()):
+            if name in self.run:
+                self.run[name][schema.INSTRUCTIONS] = count
 
     def _write_verdicts(self) -> None:
         """Each verdict into its benchmark's extra_info, so the saved JSON says what the gate decided."""
         for verdict in self.verdicts:
             self.run[verdict.name].update({
                 schema.GATE_MODE: self.mode, schema.GATE_VERDICT: verdict.verdict, schema.GATE_RATIO: verdict.ratio,
-                schema.GATE_LIMIT: verdict.limit, **({schema.GATE_PAIRS: list(verdict.pairs),
+                schema.GATE_LIMIT: verdict.limit, schema.GATE_INSTRUCTIONS_RATIO: verdict.instructions_ratio,
+                schema.GATE_OP_CHANGES: list(verdict.op_changes), **({schema.GATE_PAIRS: list(verdict.pairs),
                                                        schema.GATE_BASE_COMMIT: self.commit} if self.mode == "A/B" else {})})
 
     def summary(self) -> list[str]:
         """The lines of the terminal summary: the verdict table, then any message."""
-        lines = [render(self.verdicts, self.about, self.threshold)] if self.verdicts is not None else []
-        return lines + ([self.message] if self.message else [])
+        lines = [render(self.verdicts, self.about, self.threshold, self.instructions_threshold)] \
+            if self.verdicts is not None else []
+        return lines + self.counting_lines + ([self.message] if self.message else [])

@@ -1,9 +1,11 @@
 """The gate's verdict table, as the terminal summary prints it."""
 from __future__ import annotations
 
-from models.gate.rules import Verdict
+from models.gate.rules import FAILING, Verdict
 
-HEADER = ("benchmark", "baseline", "now", "ratio", "verdict", "limit", "pairs")
+HEADER = ("benchmark", "baseline", "now", "ratio", "verdict", "limit", "instructions", "pairs")
+# Verdicts whose op changes are printed under the table (with "ops unchanged" where none changed).
+EXPLAINED = ("regression", "instructions regression", "changed work", "faster")
 LEGEND = {
     "stored": "baseline, now: q1 round time in ms; ratio: change of the q1 time; limit: the ratio that fails, "
               "threshold or the baseline's process noise, widened by memory pressure only where no quiet "
@@ -18,16 +20,28 @@ def _milliseconds(seconds: float | None) -> str:
     return f"{seconds * 1e3:.3f}" if seconds else "-"
 
 
-def render(verdicts: list[Verdict], about: str, threshold: float) -> str:
-    """q1 round times in ms, the ratio, the verdict, each benchmark's limit and (A/B) its pair ratios;
-    then a summary line that names the mode and what was compared."""
-    rows = [(v.name.split("::")[-1], _milliseconds(v.baseline_seconds), _milliseconds(v.now_seconds),
-             f"{v.ratio:.3f}" if v.ratio else "-", v.verdict, f"{v.limit:.3f}",
+def _short(name: str) -> str:
+    return name.split("::")[-1]
+
+
+def _instructions(ratio: float | None) -> str:
+    return f"{ratio - 1:+.3%}" if ratio is not None else "-"
+
+
+def render(verdicts: list[Verdict], about: str, threshold: float, instructions_threshold: float) -> str:
+    """q1 round times in ms, the ratio, the verdict, each benchmark's limit, the change of its
+    instruction count and (A/B) its pair ratios; then what changed in the ops of each flagged
+    benchmark, and a summary line that names the mode and what was compared."""
+    rows = [(_short(v.name), _milliseconds(v.baseline_seconds), _milliseconds(v.now_seconds),
+             f"{v.ratio:.3f}" if v.ratio else "-", v.verdict, f"{v.limit:.3f}", _instructions(v.instructions_ratio),
              " ".join(f"{ratio:.3f}" for ratio in v.pairs) or "-") for v in verdicts]
     widths = [max(len(cell) for cell in column) for column in zip(HEADER, *rows)]
     lines = ["  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip() for row in (HEADER, *rows)]
-    failed = sum(v.verdict == "regression" for v in verdicts)
+    lines += [f"  {_short(v.name)}: ops {' '.join(v.op_changes) if v.op_changes else 'unchanged'}"
+              for v in verdicts if v.verdict in EXPLAINED and (v.op_changes or v.verdict in FAILING)]
+    failed = sum(v.verdict in FAILING for v in verdicts)
     mode = "A/B" if any(v.pairs for v in verdicts) or about.startswith("mode A/B") else "stored"
-    lines.append(f"gate: {failed} regression(s) of {len(verdicts)} benchmarks, threshold +{threshold:.0%}; {about}")
-    lines.append(f"({LEGEND[mode]})")
+    lines.append(f"gate: {failed} regression(s) of {len(verdicts)} benchmarks, threshold +{threshold:.0%} time, "
+                 f"+{instructions_threshold:.0%} instructions; {about}")
+    lines.append(f"({LEGEND[mode]}; instructions: change of the instruction count per call, where both sides have one)")
     return "\n".join(lines)

@@ -1,0 +1,138 @@
+"""Instruction counts per call: the selected benchmarks run again, under callgrind, one valgrind
+process per side (this checkout; in A/B mode the base revision's too), after the timing is done.
+
+A count is deterministic where a time is not: two runs of unchanged code agree to a few parts in
+a million (README, "Instruction counts"), so the gate can judge it at 1% without re-measuring.
+The counting side (models.gate.side) counts COUNTED_CALLS calls after the benchmark fixture's own
+call, with callgrind instrumenting and collecting around them only, then dumps.
+
+Valgrind runs SIMD code through its own translator, and FMA instructions through helper calls a
+thousand times slower than the CPU: a ResNet18 call took 85 s under valgrind with MKL's and
+oneDNN's AVX2 kernels, 2.7 s capped at SSE4. So the counting side caps the ISA of torch's own
+kernels, of MKL and of oneDNN (VALGRIND_ENV): the count is of those code paths, not of the ones a
+production run takes (README has what this catches and misses).
+"""
+from __future__ import annotations
+
+import os
+import platform
+import shutil
+import subprocess
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from models.gate import side, work
+from models.gate.launch import RevisionError, install, last_line, start_side
+
+COUNTED_CALLS = 1  # a count is exact: one call after the fixture's warm-up call says it (README has the repeats)
+VALGRIND_ENV = {
+    "ATEN_CPU_CAPABILITY": "default",  # torch's own kernels: no AVX2 (no FMA)
+    "MKL_ENABLE_INSTRUCTIONS": "SSE4_2",  # MKL's GEMM
+    "ONEDNN_MAX_CPU_ISA": "SSE41",  # oneDNN's convolutions
+    "PYTHONHASHSEED": "0",  # the same dict and set orders in every run
+}
+# Instrumentation starts and stops around each count (models.gate.work.Callgrind); no line or
+# instruction detail in the dumps, only their totals are read.
+CALLGRIND = ("valgrind", "--tool=callgrind", "--instr-atstart=no", "--collect-atstart=no", "--dump-line=no",
+             "--dump-instr=no")
+COUNT_TIMEOUT_SECONDS = 3600  # a counting side that runs longer than this is stopped
+INSTALL_HINT = "install it to count instructions (Debian: apt-get install valgrind)"
+TRIGGER = "desc: Trigger: Client Request: "  # a dump's header line that names the benchmark
+
+
+def unavailable() -> str | None:
+    """Why instructions cannot be counted here, in one line; None when they can."""
+    if shutil.which("valgrind") is None:
+        return f"valgrind is not installed: {INSTALL_HINT}"
+    if platform.machine() not in ("x86_64", "AMD64"):
+        return f"instruction counts need an x86-64 machine (this is {platform.machine()})"
+    return None
+
+
+@dataclass
+class Counted:
+    """One side's instructions per call, by benchmark node id."""
+    label: str
+    per_call: dict[str, int] = field(default_factory=dict)
+    seconds: float = 0.0  # the counting processes' wall time
+    problem: str | None = None  # one line, where the side failed before it counted everything
+
+
+def read_dump(path: Path) -> tuple[str, int] | None:
+    """(the benchmark a callgrind dump names, the instructions it collected), from its header."""
+    name = None
+    try:
+        with path.open() as dump:
+            for line in dump:
+                if line.startswith(TRIGGER):
+                    name = line[len(TRIGGER):].rstrip("\n")
+                elif line.startswith("totals:") and name is not None:
+                    return name, int(line.split()[1])
+    except (OSError, ValueError, IndexError):
+        return None
+    return None
+
+
+def read_counts(folder: Path, calls: int) -> dict[str, int]:
+    """Instructions per call of every benchmark whose dump is in `folder` (a failed call's is not),
+    less what counting costs by itself: the side's count of a call that does nothing."""
+    totals = {}
+    for path in sorted(folder.glob("callgrind.out.*")):
+        if (read := read_dump(path)) is not None and not read[0].startswith("failed "):
+            totals[read[0]] = read[1]
+    overhead = totals.pop(work.OVERHEAD, 0)
+    return {name: round((total - overhead) / calls) for name, total in totals.items()}
+
+
+def shares(names: list[str], weights: dict[str, float], processes: int) -> list[list[str]]:
+    """`names` in `processes` groups of about equal weight (the longest first, each to the lightest
+    group), each group in the selection's order."""
+    loads = [(0.0, index) for index in range(processes)]
+    groups: list[list[str]] = [[] for _ in range(processes)]
+    for name in sorted(names, key=lambda name: -weights.get(name, 0.0)):
+        load, index = min(loads)
+        groups[index].append(name)
+        loads[index] = (load + weights.get(name, 0.0), index)
+    order = {name: position for position, name in enumerate(names)}
+    return [sorted(group, key=order.__getitem__) for group in groups if group]
+
+
+def count_sides(sides: list[tuple[Path, str, list[str]]], names: list[str], weights: dict[str, float]) -> list[Counted]:
+    """Instructions per call of `names` in each (checkout, label, pytest options) side. All at once:
+    a count does not depend on what else runs, so each side's selection is split over the CPUs
+    left to it, by `weights` (each benchmark's time per call). One torch thread each."""
+    started_at = time.perf_counter()
+    processes = max(1, len(os.sched_getaffinity(0)) // len(sides))
+    with tempfile.TemporaryDirectory(prefix="nnbench-count-") as scratch:
+        scratch = Path(scratch)
+        running: list[tuple[Counted, list[tuple[subprocess.Popen, Path]]]] = []
+        for index, (root, label, options) in enumerate(sides):
+            counted, jobs = Counted(label), []
+            for part, group in enumerate(shares(names, weights, processes)):
+                folder = scratch / f"side{index}-{part}"
+                folder.mkdir()
+                install(folder, group)
+                prefix = (*CALLGRIND, f"--callgrind-out-file={folder / 'callgrind.out'}",
+                          f"--log-file={folder / 'valgrind.log'}")
+                env = {**VALGRIND_ENV, side.COUNTED_CALLS: str(COUNTED_CALLS)}
+                try:
+                    jobs.append((start_side(root, folder, label, group, [*options, "--threads=1"], env,
+                                            folder / "log", prefix), folder))
+                except RevisionError as error:
+                    counted.problem = str(error)
+            running.append((counted, jobs))
+        for counted, jobs in running:
+            for process, folder in jobs:
+                try:
+                    process.wait(timeout=max(1.0, COUNT_TIMEOUT_SECONDS - (time.perf_counter() - started_at)))
+                except subprocess.TimeoutExpired:
+                    process.kill()
+                    counted.problem = f"the {counted.label}'s counting run took over {COUNT_TIMEOUT_SECONDS} s"
+                counted.per_call.update(read_counts(folder, COUNTED_CALLS))
+                if counted.problem is None and process.returncode not in (0, 5):  # 5: pytest collected nothing
+                    counted.problem = (f"the {counted.label}'s counting run failed (pytest exit {process.returncode}: "
+                                       f"{last_line(folder / 'log')})")
+            counted.seconds = time.perf_counter() - started_at
+        return [counted for counted, _ in running]

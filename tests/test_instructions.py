@@ -1,0 +1,94 @@
+"""Instruction counting: reading callgrind's dumps, sharing a selection over processes, valgrind
+missing, and a real count under callgrind where valgrind is installed."""
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+
+from models.gate import instructions, work
+from strategies import benchmark_weights
+
+DUMP = """# callgrind format
+version: 1
+creator: callgrind-3.19.0
+part: {part}
+
+desc: Trigger: Client Request: {name}
+
+events: Ir
+summary: {total}
+
+fn=(1) main
+0 {total}
+totals: {total}
+"""
+
+
+def write_dump(folder: Path, part: int, name: str, total: int) -> None:
+    (folder / f"callgrind.out.{part}").write_text(DUMP.format(part=part, name=name, total=total))
+
+
+def test_counts_are_read_from_the_dump_that_names_each_benchmark(tmp_path):
+    write_dump(tmp_path, 5, work.OVERHEAD, 100)  # what a count of nothing collected: taken off each count
+    write_dump(tmp_path, 1, "bench/test_latency.py::test_inference[mlp-bs1-cpu-fp32]", 3_100)
+    write_dump(tmp_path, 2, "failed bench/test_latency.py::test_inference[cnn-bs1-cpu-fp32]", 99)
+    write_dump(tmp_path, 3, "bench/test_train_step.py::test_train_step[mlp-bs64-cpu-fp32]", 7_001)
+    (tmp_path / "callgrind.out.4").write_text("truncated")
+    assert instructions.read_counts(tmp_path, calls=2) == {
+        "bench/test_latency.py::test_inference[mlp-bs1-cpu-fp32]": 1_500,
+        "bench/test_train_step.py::test_train_step[mlp-bs64-cpu-fp32]": 3_450}
+
+
+@given(benchmark_weights())
+def test_shares_split_a_selection_whole_in_order_and_evenly(weights):
+    names = list(weights)
+    groups = instructions.shares(names, weights, processes=2)
+    assert sorted(name for group in groups for name in group) == sorted(names)
+    order = {name: index for index, name in enumerate(names)}
+    assert all([order[name] for name in group] == sorted(order[name] for name in group) for group in groups)
+    if len(groups) == 2:  # greedy, longest first: the groups differ by at most the longest benchmark
+        loads = [sum(weights[name] for name in group) for group in groups]
+        assert abs(loads[0] - loads[1]) <= max(weights.values()) + 1e-9
+
+
+def test_without_valgrind_counting_is_refused_in_one_line_with_the_install_command(monkeypatch):
+    monkeypatch.setattr(shutil, "which", lambda name: None)
+    assert instructions.unavailable() == ("valgrind is not installed: install it to count instructions "
+                                          "(Debian: apt-get install valgrind)")
+
+
+COUNTING = """
+import torch
+from work import OVERHEAD, Callgrind
+torch.set_num_threads(1)
+left = torch.randn(64, 64)
+torch.mm(left, left)
+callgrind = Callgrind()
+assert callgrind.request(0x1001) == 1  # RUNNING_ON_VALGRIND
+callgrind.count(lambda: None, 1, OVERHEAD)
+callgrind.count(lambda: torch.mm(left, left), 1, "one")
+callgrind.count(lambda: torch.mm(left, left), 3, "three")
+callgrind.count(lambda: torch.mm(left, left), 1, "again")
+"""
+
+
+@pytest.mark.skipif(instructions.unavailable() is not None, reason=f"{instructions.unavailable()}")
+def test_under_callgrind_a_count_is_per_call_and_repeats(tmp_path):
+    """One valgrind process (about 40 s here): three counts of a 64x64 product, 1, 3 and 1 calls."""
+    shutil.copy(work.__file__, tmp_path / "work.py")
+    (tmp_path / "counting.py").write_text(textwrap.dedent(COUNTING))
+    done = subprocess.run([*instructions.CALLGRIND, f"--callgrind-out-file={tmp_path / 'callgrind.out'}",
+                           sys.executable, "counting.py"], cwd=tmp_path, capture_output=True, text=True,
+                          env={**instructions.VALGRIND_ENV, "PATH": "/usr/bin:/bin"})
+    assert done.returncode == 0, done.stderr[-2000:]
+    one = instructions.read_counts(tmp_path, calls=1)
+    three = instructions.read_counts(tmp_path, calls=3)["three"]
+    assert one["one"] > 10_000  # a 64x64x64 product is 262,144 multiply-adds: far more than nothing
+    assert abs(three / one["again"] - 1) < 0.01  # per call, three calls count as one does
+    assert abs(one["again"] / one["one"] - 1) < 0.01  # and a count repeats
