@@ -2,6 +2,7 @@
 
     python bench/gate_evidence.py --mode stored --plan unchanged:10,linear_conv@0.15:10,conv@0.30:3,onednn_off:3
     python bench/gate_evidence.py --mode ab --base HEAD --plan unchanged:5,conv@0.30:2
+    python bench/gate_evidence.py --plan unchanged:5,relu_twice:1 --pytest "--instructions"
 
 Each change is put into the code under test: a marked block appended to models/__init__.py (so
 the working tree differs from the base revision by one changed file), removed again afterwards,
@@ -12,6 +13,11 @@ verdicts are read from the JSON it writes. Changes, by name:
   linear_conv@F      every nn.Linear and nn.Conv2d forward busy-waits F of its own time
   conv@F             nn.Conv2d only
   onednn_off         torch.backends.mkldnn.enabled = False (a real configuration change)
+  relu_twice         every nn.ReLU applied twice
+  bert_extra_op      one extra elementwise op in BERT's forward (its embeddings' output times 1.0)
+  bert_eager         BERT's attention "eager" instead of "sdpa": the default in models/arch/bert.py edited
+With --instructions in --pytest, each run's instruction verdicts, count changes and op changes are
+printed beside the timing verdicts.
 """
 from __future__ import annotations
 
@@ -38,19 +44,33 @@ CHANGES = {
     "conv": lambda fraction: ("import torch as _torch\nfrom models.harness.slowdown import inject_slowdown as _slow\n"
                               f"_slow({fraction}, (_torch.nn.Conv2d,))\n"),
     "onednn_off": lambda fraction: "import torch as _torch\n_torch.backends.mkldnn.enabled = False\n",
+    "relu_twice": lambda fraction: ("import torch as _torch\n_relu = _torch.nn.ReLU.forward\n"
+                                    "_torch.nn.ReLU.forward = lambda self, x: _relu(self, _relu(self, x))\n"),
+    "bert_extra_op": lambda fraction: ("from transformers.models.bert import modeling_bert as _bert\n"
+                                       "_embed = _bert.BertEmbeddings.forward\n"
+                                       "_bert.BertEmbeddings.forward = lambda self, *a, **k: _embed(self, *a, **k) * 1.0\n"),
+    "bert_eager": lambda fraction: "",
 }
+# Changes made by editing a file of the code under test: (file, text, replacement).
+EDITS = {"bert_eager": (ROOT / "models" / "arch" / "bert.py", 'attention: str = "sdpa"', 'attention: str = "eager"')}
 
 
 def remove_change() -> None:
     text = PATCHED_FILE.read_text()
     if BEGIN in text:
         PATCHED_FILE.write_text(text[:text.index(BEGIN)].rstrip("\n") + "\n")
+    for path, original, edited in EDITS.values():
+        if edited in path.read_text():
+            path.write_text(path.read_text().replace(edited, original))
 
 
-def put_change(code: str) -> None:
+def put_change(change: str, code: str) -> None:
     remove_change()
     if code:
         PATCHED_FILE.write_text(PATCHED_FILE.read_text() + f"\n{BEGIN}\n{code}{END}\n")
+    if change in EDITS:
+        path, original, edited = EDITS[change]
+        path.write_text(path.read_text().replace(original, edited))
 
 
 def parse_plan(text: str) -> list[tuple[str, str, float, int]]:
@@ -74,6 +94,12 @@ def gate_run(gate_options: list[str]) -> tuple[int, dict[str, dict], float]:
     return run.status, infos, time.perf_counter() - started
 
 
+def spread(counts: dict[str, list[float]]) -> str:
+    """The benchmark whose instruction count varied most over the runs: (max - min) / min."""
+    name, values = max(counts.items(), key=lambda item: max(item[1]) / min(item[1]))
+    return f"{max(values) / min(values) - 1:.5%} ({name}, {len(values)} runs)"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--mode", choices=("stored", "ab"), default="stored", help="(default: stored)")
@@ -88,7 +114,8 @@ def main() -> None:
     summary = []
     try:
         for label, change, fraction, runs in parse_plan(arguments.plan):
-            put_change(CHANGES[change](fraction))
+            put_change(change, CHANGES[change](fraction))
+            counts: dict[str, list[float]] = {}
             failed, flagged, faster, walls, ratios = 0, Counter(), Counter(), [], {}
             for index in range(1, runs + 1):
                 status, infos, wall = gate_run(gate_options)
@@ -96,12 +123,19 @@ def main() -> None:
                 verdicts = {name: info.get(schema.GATE_VERDICT) for name, info in infos.items()}
                 if not any(verdicts.values()):
                     sys.exit("error: the gate gave no verdicts (is there anything to compare with?)")
-                regressed = sorted(name for name, verdict in verdicts.items() if verdict == "regression")
+                regressed = sorted(name for name, verdict in verdicts.items()
+                                   if verdict in ("regression", "instructions regression"))
                 quicker = sorted(name for name, verdict in verdicts.items() if verdict == "faster")
                 flagged.update(regressed)
                 faster.update(quicker)
                 for name, info in infos.items():
                     ratios.setdefault(name, []).append(info.get(schema.GATE_RATIO) or float("nan"))
+                    if info.get(schema.INSTRUCTIONS):
+                        counts.setdefault(name, []).append(info[schema.INSTRUCTIONS])
+                    if info.get(schema.GATE_INSTRUCTIONS_RATIO) or info.get(schema.GATE_OP_CHANGES):
+                        print(f"{'':>16} {name}: {info[schema.GATE_VERDICT]}, time {info.get(schema.GATE_RATIO) or 0:.3f}, "
+                              f"instructions {(info.get(schema.GATE_INSTRUCTIONS_RATIO) or 1) - 1:+.4%}; ops "
+                              f"{' '.join(info.get(schema.GATE_OP_CHANGES) or []) or 'unchanged'}", flush=True)
                 print(f"{label:>16} run {index:>2}: exit {status}, {wall:.0f} s; regression: {', '.join(regressed) or '-'}"
                       f"; faster: {', '.join(quicker) or '-'}", flush=True)
             median_ratios = ", ".join(f"{name} {statistics.median(values):.3f}" for name, values in ratios.items())
@@ -109,7 +143,8 @@ def main() -> None:
                            f"{sum(flagged.values())}/{runs * len(ratios)}; flagged: "
                            f"{', '.join(f'{name} {count}/{runs}' for name, count in sorted(flagged.items())) or '-'}; "
                            f"faster: {', '.join(f'{name} {count}/{runs}' for name, count in sorted(faster.items())) or '-'}; "
-                           f"wall {min(walls):.0f}-{max(walls):.0f} s\n    median ratios: {median_ratios}")
+                           f"wall {min(walls):.0f}-{max(walls):.0f} s\n    median ratios: {median_ratios}"
+                           + (f"\n    largest spread of a count between runs: {spread(counts)}" if counts else ""))
     finally:
         remove_change()
     print("\n".join(["", "summary:", *summary]))
