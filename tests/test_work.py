@@ -120,3 +120,4 @@ def test_callgrind_requests_do_nothing_outside_valgrind_but_the_calls(calls):
     Callgrind().count(lambda: made.append(1), calls, "outside valgrind")
     assert len(made) == calls
     assert Callgrind().request(0x1001) == 0  # RUNNING_ON_VALGRIND: 0 on the CPU
+    assert __import__("gc").isenabled()  # the collector, off during the count, is on again
