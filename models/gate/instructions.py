@@ -1,8 +1,8 @@
 """Instruction counts per call: the selected benchmarks run again, under callgrind, one valgrind
 process per side (this checkout; in A/B mode the base revision's too), after the timing is done.
 
-A count is deterministic where a time is not: two runs of unchanged code agree to a few parts in
-a million (README, "Instruction counts"), so the gate can judge it at 1% without re-measuring.
+A count barely moves where a time does: runs of unchanged code agreed with the baseline within
+0.12% (README, "Instruction counts"), so the gate can judge it at 1% without re-measuring.
 The counting side (models.gate.side) counts COUNTED_CALLS calls after the benchmark fixture's own
 call, with callgrind instrumenting and collecting around them only, then dumps.
 
@@ -108,9 +108,10 @@ def count_sides(sides: list[tuple[Path, str, list[str]]], names: list[str], weig
     with tempfile.TemporaryDirectory(prefix="nnbench-count-") as scratch:
         scratch = Path(scratch)
         running: list[tuple[Counted, list[tuple[subprocess.Popen, Path]]]] = []
+        groups = shares(names, weights, processes)  # every side splits the same selection alike
         for index, (root, label, options) in enumerate(sides):
             counted, jobs = Counted(label), []
-            for part, group in enumerate(shares(names, weights, processes)):
+            for part, group in enumerate(groups):
                 folder = scratch / f"side{index}-{part}"
                 folder.mkdir()
                 install(folder, group)
