@@ -5,6 +5,7 @@ Profiles, chosen with HYPOTHESIS_PROFILE (default `ci`):
   dev       random, fewer examples, for quick local iteration
   thorough  random, many examples, for hunting counter-examples before a release
 """
+
 from __future__ import annotations
 
 import argparse
@@ -14,11 +15,16 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, settings
 
-settings.register_profile("ci", derandomize=True, max_examples=40, deadline=None, print_blob=True,
-                          suppress_health_check=[HealthCheck.too_slow])
+settings.register_profile(
+    "ci",
+    derandomize=True,
+    max_examples=40,
+    deadline=None,
+    print_blob=True,
+    suppress_health_check=[HealthCheck.too_slow],
+)
 settings.register_profile("dev", max_examples=15, deadline=None)
-settings.register_profile("thorough", max_examples=500, deadline=None,
-                          suppress_health_check=[HealthCheck.too_slow])
+settings.register_profile("thorough", max_examples=500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 # The real data sets beside a checkout of this project (CI has them there); see shared/data/README.md.
@@ -37,9 +43,14 @@ pytest_plugins = ["models.plugin"]  # the nnbench options, the measuring fixture
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("nnbench", "nnbench: workloads, devices and the regression gate")
-    group.addoption("--data-dir", type=existing_dir, default=None, metavar="DIR",
-                    help="real MNIST/SST-2 data for the tests that need it "
-                         "(default: $NNBENCH_DATA_DIR, else ../shared/data when present)")
+    group.addoption(
+        "--data-dir",
+        type=existing_dir,
+        default=None,
+        metavar="DIR",
+        help="real MNIST/SST-2 data for the tests that need it "
+        "(default: $NNBENCH_DATA_DIR, else ../shared/data when present)",
+    )
 
 
 @pytest.fixture(scope="session")

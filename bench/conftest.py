@@ -1,4 +1,5 @@
 """Parametrizes the benchmarks from bench/sweeps.py by the chosen --profile, with readable ids."""
+
 from __future__ import annotations
 
 import pytest
@@ -13,6 +14,9 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if marker is None or "case" not in metafunc.fixturenames:
         return
     options = metafunc.config.getoption
-    cases = [case for case in CASES[marker.args[0]](options("--profile"))
-             if options("--arch") is None or case.arch in options("--arch")]
+    cases = [
+        case
+        for case in CASES[marker.args[0]](options("--profile"))
+        if options("--arch") is None or case.arch in options("--arch")
+    ]
     metafunc.parametrize("case", cases, ids=[case.case_id(options("--device"), options("--dtype")) for case in cases])

@@ -6,9 +6,11 @@ For each architecture at its defaults: the best time of the analytic per-layer t
 formulas, no model), the best time of fvcore's FlopCountAnalysis on the built model (trace + count;
 building the model is not counted), and their ratio. Both give the same total.
 """
+
 from __future__ import annotations
 
 import argparse
+import functools
 import sys
 import warnings
 from pathlib import Path
@@ -34,11 +36,17 @@ def main() -> None:
     for name in models.ARCHITECTURES:
         config = models.make_config(name)
         model, inputs = models.build_from_config(config).eval(), example_inputs(config, 1)
-        analytic = best_time(lambda: count(config), arguments.repeats)
-        totals = []
-        traced = best_time(lambda: totals.append(int(fvcore_analysis(model, inputs).total())), 3)
-        print(f"{name:<10} {analytic * 1e3:>12.3f} ms {traced * 1e3:>10.1f} ms {traced / analytic:>7.0f}x  "
-              f"{totals[-1] == count(config).macs}")
+        analytic = best_time(functools.partial(count, config), arguments.repeats)
+        totals: list[int] = []
+
+        def trace(model=model, inputs=inputs, totals=totals) -> None:
+            totals.append(int(fvcore_analysis(model, inputs).total()))
+
+        traced = best_time(trace, 3)
+        print(
+            f"{name:<10} {analytic * 1e3:>12.3f} ms {traced * 1e3:>10.1f} ms {traced / analytic:>7.0f}x  "
+            f"{totals[-1] == count(config).macs}"
+        )
 
 
 if __name__ == "__main__":

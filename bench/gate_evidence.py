@@ -19,6 +19,7 @@ verdicts are read from the JSON it writes. Changes, by name:
 With --instructions in --pytest, each run's instruction verdicts, count changes and op changes are
 printed beside the timing verdicts.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -33,22 +34,30 @@ sys.path.insert(0, str(ROOT))
 
 from models import schema  # noqa: E402
 from models.gate.machine import fingerprint  # noqa: E402
-from models.gate.processes import fresh_pytest  # noqa: E402
+from models.processes import fresh_pytest  # noqa: E402
+from models.schema import Verdict  # noqa: E402
 
 PATCHED_FILE = ROOT / "models" / "__init__.py"
 BEGIN, END = "# >>> gate evidence (bench/gate_evidence.py removes this block)", "# <<< gate evidence"
 CHANGES = {
     "unchanged": lambda fraction: "",
-    "linear_conv": lambda fraction: ("from models.harness.slowdown import inject_slowdown as _slow\n"
-                                     f"_slow({fraction})\n"),
-    "conv": lambda fraction: ("import torch as _torch\nfrom models.harness.slowdown import inject_slowdown as _slow\n"
-                              f"_slow({fraction}, (_torch.nn.Conv2d,))\n"),
+    "linear_conv": lambda fraction: (
+        f"from models.harness.slowdown import inject_slowdown as _slow\n_slow({fraction})\n"
+    ),
+    "conv": lambda fraction: (
+        "import torch as _torch\nfrom models.harness.slowdown import inject_slowdown as _slow\n"
+        f"_slow({fraction}, (_torch.nn.Conv2d,))\n"
+    ),
     "onednn_off": lambda fraction: "import torch as _torch\n_torch.backends.mkldnn.enabled = False\n",
-    "relu_twice": lambda fraction: ("import torch as _torch\n_relu = _torch.nn.ReLU.forward\n"
-                                    "_torch.nn.ReLU.forward = lambda self, x: _relu(self, _relu(self, x))\n"),
-    "bert_extra_op": lambda fraction: ("from transformers.models.bert import modeling_bert as _bert\n"
-                                       "_embed = _bert.BertEmbeddings.forward\n"
-                                       "_bert.BertEmbeddings.forward = lambda self, *a, **k: _embed(self, *a, **k) * 1.0\n"),
+    "relu_twice": lambda fraction: (
+        "import torch as _torch\n_relu = _torch.nn.ReLU.forward\n"
+        "_torch.nn.ReLU.forward = lambda self, x: _relu(self, _relu(self, x))\n"
+    ),
+    "bert_extra_op": lambda fraction: (
+        "from transformers.models.bert import modeling_bert as _bert\n"
+        "_embed = _bert.BertEmbeddings.forward\n"
+        "_bert.BertEmbeddings.forward = lambda self, *a, **k: _embed(self, *a, **k) * 1.0\n"
+    ),
     "bert_eager": lambda fraction: "",
 }
 # Changes made by editing a file of the code under test: (file, text, replacement).
@@ -58,7 +67,7 @@ EDITS = {"bert_eager": (ROOT / "models" / "arch" / "bert.py", 'attention: str = 
 def remove_change() -> None:
     text = PATCHED_FILE.read_text()
     if BEGIN in text:
-        PATCHED_FILE.write_text(text[:text.index(BEGIN)].rstrip("\n") + "\n")
+        PATCHED_FILE.write_text(text[: text.index(BEGIN)].rstrip("\n") + "\n")
     for path, original, edited in EDITS.values():
         if edited in path.read_text():
             path.write_text(path.read_text().replace(edited, original))
@@ -104,12 +113,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--mode", choices=("stored", "ab"), default="stored", help="(default: stored)")
     parser.add_argument("--base", default="HEAD", help="A/B mode: the base revision (default: HEAD)")
-    parser.add_argument("--plan", default="unchanged:10,linear_conv@0.15:10,conv@0.30:3,onednn_off:3",
-                        help="changes and runs, name[@fraction]:runs,... (default: %(default)s)")
+    parser.add_argument(
+        "--plan",
+        default="unchanged:10,linear_conv@0.15:10,conv@0.30:3,onednn_off:3",
+        help="changes and runs, name[@fraction]:runs,... (default: %(default)s)",
+    )
     parser.add_argument("--pytest", default="", help="more options for every run, space-separated (default: none)")
     arguments = parser.parse_args()
-    gate_options = (["--gate"] if arguments.mode == "stored" else [f"--gate-base={arguments.base}"]) + \
-        arguments.pytest.split()
+    gate_options = (
+        ["--gate"] if arguments.mode == "stored" else [f"--gate-base={arguments.base}"]
+    ) + arguments.pytest.split()
     print(f"machine: {fingerprint().describe()}; mode {arguments.mode}; pytest bench {' '.join(gate_options)}")
     summary = []
     try:
@@ -123,9 +136,10 @@ def main() -> None:
                 verdicts = {name: info.get(schema.GATE_VERDICT) for name, info in infos.items()}
                 if not any(verdicts.values()):
                     sys.exit("error: the gate gave no verdicts (is there anything to compare with?)")
-                regressed = sorted(name for name, verdict in verdicts.items()
-                                   if verdict in ("regression", "instructions regression"))
-                quicker = sorted(name for name, verdict in verdicts.items() if verdict == "faster")
+                regressed = sorted(
+                    name for name, verdict in verdicts.items() if verdict and Verdict(verdict.split(":")[0]).fails
+                )
+                quicker = sorted(name for name, verdict in verdicts.items() if verdict == Verdict.FASTER)
                 flagged.update(regressed)
                 faster.update(quicker)
                 for name, info in infos.items():
@@ -133,18 +147,28 @@ def main() -> None:
                     if info.get(schema.INSTRUCTIONS):
                         counts.setdefault(name, []).append(info[schema.INSTRUCTIONS])
                     if info.get(schema.GATE_INSTRUCTIONS_RATIO) or info.get(schema.GATE_OP_CHANGES):
-                        print(f"{'':>16} {name}: {info[schema.GATE_VERDICT]}, time {info.get(schema.GATE_RATIO) or 0:.3f}, "
-                              f"instructions {(info.get(schema.GATE_INSTRUCTIONS_RATIO) or 1) - 1:+.4%}; ops "
-                              f"{' '.join(info.get(schema.GATE_OP_CHANGES) or []) or 'unchanged'}", flush=True)
-                print(f"{label:>16} run {index:>2}: exit {status}, {wall:.0f} s; regression: {', '.join(regressed) or '-'}"
-                      f"; faster: {', '.join(quicker) or '-'}", flush=True)
+                        print(
+                            f"{'':>16} {name}: {info[schema.GATE_VERDICT]}, "
+                            f"time {info.get(schema.GATE_RATIO) or 0:.3f}, "
+                            f"instructions {(info.get(schema.GATE_INSTRUCTIONS_RATIO) or 1) - 1:+.4%}; ops "
+                            f"{' '.join(info.get(schema.GATE_OP_CHANGES) or []) or 'unchanged'}",
+                            flush=True,
+                        )
+                print(
+                    f"{label:>16} run {index:>2}: exit {status}, {wall:.0f} s; "
+                    f"regression: {', '.join(regressed) or '-'}"
+                    f"; faster: {', '.join(quicker) or '-'}",
+                    flush=True,
+                )
             median_ratios = ", ".join(f"{name} {statistics.median(values):.3f}" for name, values in ratios.items())
-            summary.append(f"{label}: gate failed {failed}/{runs} runs; benchmark regressions "
-                           f"{sum(flagged.values())}/{runs * len(ratios)}; flagged: "
-                           f"{', '.join(f'{name} {count}/{runs}' for name, count in sorted(flagged.items())) or '-'}; "
-                           f"faster: {', '.join(f'{name} {count}/{runs}' for name, count in sorted(faster.items())) or '-'}; "
-                           f"wall {min(walls):.0f}-{max(walls):.0f} s\n    median ratios: {median_ratios}"
-                           + (f"\n    largest spread of a count between runs: {spread(counts)}" if counts else ""))
+            summary.append(
+                f"{label}: gate failed {failed}/{runs} runs; benchmark regressions "
+                f"{sum(flagged.values())}/{runs * len(ratios)}; flagged: "
+                f"{', '.join(f'{name} {count}/{runs}' for name, count in sorted(flagged.items())) or '-'}; "
+                f"faster: {', '.join(f'{name} {count}/{runs}' for name, count in sorted(faster.items())) or '-'}; "
+                f"wall {min(walls):.0f}-{max(walls):.0f} s\n    median ratios: {median_ratios}"
+                + (f"\n    largest spread of a count between runs: {spread(counts)}" if counts else "")
+            )
     finally:
         remove_change()
     print("\n".join(["", "summary:", *summary]))

@@ -7,6 +7,7 @@ next `.benchmarks/<machine id>/NNNN_<name>.json`. An existing file is never over
 nothing is written unless every run succeeded. With --instructions the first run also counts
 instructions under callgrind (a count is exact: one run's is the baseline's).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -19,15 +20,14 @@ sys.path.insert(0, str(ROOT))
 
 from models import schema  # noqa: E402
 from models.gate.baselines import BaselineError, machine_class_of, merge, next_path  # noqa: E402
-from models.gate.processes import fresh_pytest  # noqa: E402
+from models.processes import fresh_pytest  # noqa: E402
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5, help="fresh processes to merge (default: 5)")
-    parser.add_argument("--name", default="baseline", help="saved name; the gate reads *_baseline.json (default: baseline)")
-    parser.add_argument("--instructions", action="store_true",
-                        help="count instructions per call in the first run (needs valgrind) (default: off)")
+    parser.add_argument("--name", default="baseline", help="saved name; the gate reads *_baseline* (default: baseline)")
+    parser.add_argument("--instructions", action="store_true", help="the first run counts instructions (default: off)")
     parser.add_argument("pytest_options", nargs="*", help="after --: options for each pytest run, e.g. --threads=2")
     arguments = parser.parse_args()
     if arguments.runs < 2:
@@ -38,8 +38,11 @@ def main() -> None:
     for index in range(1, arguments.runs + 1):
         counting = ["--instructions"] if arguments.instructions and index == 1 else []
         run = fresh_pytest(["bench", *arguments.pytest_options, *counting], ROOT)
-        if counting and run.document and not all(schema.INSTRUCTIONS in bench["extra_info"]
-                                                  for bench in run.document["benchmarks"]):
+        if (
+            counting
+            and run.document
+            and not all(schema.INSTRUCTIONS in bench["extra_info"] for bench in run.document["benchmarks"])
+        ):
             sys.exit(f"error: run {index} counted no instructions for some benchmarks; nothing saved\n{run.output}")
         if run.status != 0 or run.document is None:
             sys.exit(f"error: run {index} failed (pytest exit {run.status}); nothing saved\n{run.output}")
@@ -56,8 +59,10 @@ def main() -> None:
     print(f"{'benchmark':<45} {'median q1 ms':>12} {'noise':>7} {'instructions':>14}")
     for bench in merged["benchmarks"]:
         info = bench["extra_info"]
-        print(f"{bench['name']:<45} {info[schema.GATE_SECONDS] * 1e3:>12.3f} {info[schema.GATE_NOISE]:>7.1%} "
-              f"{info.get(schema.INSTRUCTIONS, '-'):>14}")
+        print(
+            f"{bench['name']:<45} {info[schema.GATE_SECONDS] * 1e3:>12.3f} {info[schema.GATE_NOISE]:>7.1%} "
+            f"{info.get(schema.INSTRUCTIONS, '-'):>14}"
+        )
     print(f"saved {path.relative_to(ROOT)} ({arguments.runs} processes, machine class {machine_class_of(merged)})")
 
 

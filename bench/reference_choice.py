@@ -16,6 +16,7 @@ the better that reference cancels weather. Candidates:
   zlib         zlib.compress of a fixed 256 KiB buffer: C code outside torch, in cache
   interpreter  a fixed pure-Python loop
 """
+
 from __future__ import annotations
 
 import argparse
@@ -31,13 +32,18 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from models.gate.machine import fingerprint  # noqa: E402
+from models.gate.rules import q1  # noqa: E402
 from models.harness.cases import Case, prepare  # noqa: E402
 from models.harness.memory import retained_allocations  # noqa: E402
 from models.harness.timing import memory_reference_seconds, reference_seconds, round_times, warm_up  # noqa: E402
 
-WORKLOADS = {"mlp-bs64": (Case("mlp", 64), "inference"), "cnn-bs64": (Case("cnn", 64), "inference"),
-             "resnet18-bs1": (Case("resnet18", 1), "inference"), "bow_mlp-bs64-train": (Case("bow_mlp", 64), "train"),
-             "bert_qa-bs1": (Case("bert_qa", 1), "inference")}
+WORKLOADS = {
+    "mlp-bs64": (Case("mlp", 64), "inference"),
+    "cnn-bs64": (Case("cnn", 64), "inference"),
+    "resnet18-bs1": (Case("resnet18", 1), "inference"),
+    "bow_mlp-bs64-train": (Case("bow_mlp", 64), "train"),
+    "bert_qa-bs1": (Case("bert_qa", 1), "inference"),
+}
 NEIGHBOURS = {
     "quiet": None,
     "compute": "import torch; a = torch.randn(256, 256)\nwhile True: a @ a",
@@ -66,23 +72,30 @@ def interpreter_seconds() -> float:
         for value in range(20_000):
             total += value * value
         return total
+
     return _best(loop, 5)
 
 
-REFERENCES = {"torch_mm": reference_seconds, "torch_add": torch_add_seconds, "numpy_add": memory_reference_seconds,
-              "zlib": zlib_seconds,
-              "interpreter": interpreter_seconds}
+REFERENCES = {
+    "torch_mm": reference_seconds,
+    "torch_add": torch_add_seconds,
+    "numpy_add": memory_reference_seconds,
+    "zlib": zlib_seconds,
+    "interpreter": interpreter_seconds,
+}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--phases", type=int, default=6, help="neighbour phases, cycling quiet/compute/memory (default: 6)")
+    parser.add_argument(
+        "--phases", type=int, default=6, help="neighbour phases, cycling quiet/compute/memory (default: 6)"
+    )
     parser.add_argument("--samples", type=int, default=4, help="samples per phase (default: 4)")
     arguments = parser.parse_args()
     torch.set_num_threads(1)
     timed = {}
     for name, (case, mode) in WORKLOADS.items():
-        timed[name] = prepare(case, mode, torch.device("cpu"), "fp32").run
+        timed[name] = prepare(case, mode, torch.device("cpu"), "fp32").body
         warm_up(timed[name])
     samples: list[dict[str, float]] = []
     with retained_allocations():
@@ -93,8 +106,7 @@ def main() -> None:
                 for _ in range(arguments.samples):
                     sample = {name: reference() for name, reference in REFERENCES.items()}
                     for name, function in timed.items():
-                        times = sorted(round_times(function, 1, 12))
-                        sample[name] = times[len(times) // 4]  # q1, as the gate scores
+                        sample[name] = q1(round_times(function, 1, 12))  # the gate's score
                     samples.append(sample | {"phase": kind})
                 print(f"phase {phase + 1}/{arguments.phases} ({kind} neighbour) done", flush=True)
             finally:
@@ -111,14 +123,21 @@ def main() -> None:
     for name in WORKLOADS:
         raw = [sample[name] for sample in samples]
         row = [cv(raw)] + [cv([sample[name] / sample[reference] for sample in samples]) for reference in REFERENCES]
-        print(f"{name:<20} " + " ".join(f"{value:>8.1%}" if index == 0 else f"{value:>11.1%}"
-                                        for index, value in enumerate(row)))
+        print(
+            f"{name:<20} "
+            + " ".join(f"{value:>8.1%}" if index == 0 else f"{value:>11.1%}" for index, value in enumerate(row))
+        )
+    quiet = [sample for sample in samples if sample["phase"] == "quiet"]
     for kind in NEIGHBOURS:
         chosen = [sample for sample in samples if sample["phase"] == kind]
         if chosen:
-            print(f"{kind:>8} neighbour, mean time relative to quiet: " + ", ".join(
-                f"{name} {statistics.mean(s[name] for s in chosen) / statistics.mean(s[name] for s in samples if s['phase'] == 'quiet'):.2f}"
-                for name in [*WORKLOADS, *REFERENCES]))
+            print(
+                f"{kind:>8} neighbour, mean time relative to quiet: "
+                + ", ".join(
+                    f"{name} {statistics.mean(s[name] for s in chosen) / statistics.mean(s[name] for s in quiet):.2f}"
+                    for name in [*WORKLOADS, *REFERENCES]
+                )
+            )
 
 
 if __name__ == "__main__":

@@ -5,6 +5,7 @@
 varied one at a time at one batch size, each sweep with the default config as its base row; and the
 27-config bag-of-words grid. A config that two sweeps share is one case.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -15,19 +16,26 @@ from models.harness.cases import Case
 from models.schema import PROFILES  # noqa: F401 (the profiles this file declares sweeps for)
 
 # The labs' batch sizes per architecture (BERT at seq_len 128, its default).
-LAB_BATCH_SIZES = {"mlp": (1, 64, 128), "cnn": (1, 32, 64), "bow_mlp": (1, 64),
-                   "resnet18": (1, 32, 64, 128), "bert_qa": (1, 8, 16, 32)}
+LAB_BATCH_SIZES = {
+    "mlp": (1, 64, 128),
+    "cnn": (1, 32, 64),
+    "bow_mlp": (1, 64),
+    "resnet18": (1, 32, 64, 128),
+    "bert_qa": (1, 8, 16, 32),
+}
 SMOKE_BATCH_SIZES = {"mlp": (1, 64), "cnn": (1, 64), "bow_mlp": (1, 64), "resnet18": (1, 8), "bert_qa": (1,)}
 
-TRAIN_BATCH_SIZES = {"smoke": {"mlp": (64,), "cnn": (64,), "bow_mlp": (64,), "resnet18": (1,), "bert_qa": (1,)},
-                     "full": {"mlp": (64, 128), "cnn": (32, 64), "bow_mlp": (64,), "resnet18": (8, 32),
-                              "bert_qa": (8,)}}
+TRAIN_BATCH_SIZES = {
+    "smoke": {"mlp": (64,), "cnn": (64,), "bow_mlp": (64,), "resnet18": (1,), "bert_qa": (1,)},
+    "full": {"mlp": (64, 128), "cnn": (32, 64), "bow_mlp": (64,), "resnet18": (8, 32), "bert_qa": (8,)},
+}
 
 
 @dataclass(frozen=True)
 class OptionSweep:
     """One option varied at a time, at one batch size, the others at their defaults; the default
     value's point is the sweep's base row: the plain config, with no label."""
+
     arch: str
     batch_size: int
     option: str
@@ -57,14 +65,22 @@ def _point(arch: str, batch_size: int, options: tuple, label: str) -> Case:
 
 
 def _option_cases(sweep: OptionSweep) -> list[Case]:
-    return [_point(sweep.arch, sweep.batch_size, ((sweep.option, value),), f"{sweep.short}{str(value).replace(',', 'x')}")
-            for value in sweep.values]
+    return [
+        _point(sweep.arch, sweep.batch_size, ((sweep.option, value),), f"{sweep.short}{str(value).replace(',', 'x')}")
+        for value in sweep.values
+    ]
 
 
 def _bow_grid() -> list[Case]:
-    return [_point("bow_mlp", BOW_BATCH, (("layers", layers), ("hidden", hidden), ("vocab", vocab)),
-                   f"l{layers}h{hidden}v{vocab}")
-            for layers, hidden, vocab in product(BOW_LAYERS, BOW_HIDDEN, BOW_VOCAB)]
+    return [
+        _point(
+            "bow_mlp",
+            BOW_BATCH,
+            (("layers", layers), ("hidden", hidden), ("vocab", vocab)),
+            f"l{layers}h{hidden}v{vocab}",
+        )
+        for layers, hidden, vocab in product(BOW_LAYERS, BOW_HIDDEN, BOW_VOCAB)
+    ]
 
 
 def _unique(cases: list[Case]) -> list[Case]:
@@ -75,8 +91,9 @@ def _unique(cases: list[Case]) -> list[Case]:
 def inference_cases(profile: str) -> list[Case]:
     if profile == "smoke":
         return _batch_cases(SMOKE_BATCH_SIZES)
-    return _unique(_batch_cases(LAB_BATCH_SIZES) + [case for sweep in OPTION_SWEEPS
-                                                     for case in _option_cases(sweep)] + _bow_grid())
+    return _unique(
+        _batch_cases(LAB_BATCH_SIZES) + [case for sweep in OPTION_SWEEPS for case in _option_cases(sweep)] + _bow_grid()
+    )
 
 
 def train_cases(profile: str) -> list[Case]:

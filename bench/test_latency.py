@@ -1,4 +1,5 @@
 """Inference latency and throughput: eval mode, inference_mode, inputs built before timing."""
+
 from __future__ import annotations
 
 import pytest

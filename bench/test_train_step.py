@@ -1,4 +1,5 @@
 """Training-step time: forward, loss, backward and optimizer step on a fixed batch."""
+
 from __future__ import annotations
 
 import pytest

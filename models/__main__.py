@@ -1,4 +1,5 @@
 """`python -m models`: see models.cli."""
+
 import sys
 
 from models.cli import main

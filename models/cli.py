@@ -3,6 +3,7 @@
 Every user error (bad option, unknown architecture, missing data) ends as one line on stderr and
 exit status 2; a verb returns its exit status.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -24,10 +25,13 @@ def list_architectures(arguments: argparse.Namespace) -> int:
     for arch in ARCHITECTURES.values():
         config = arch.config()
         shapes = ", ".join("x".join(map(str, shape)) for shape in config.input_shapes(1))
-        options = " ".join(f"{key}={','.join(map(str, value)) if isinstance(value, list) else value}"
-                           for key, value in config.options().items())
-        print(f"{arch.name:<9} {arch.summary}\n          task: {arch.task}; input: {shapes}\n"
-              f"          options: {options}")
+        options = " ".join(
+            f"{key}={','.join(map(str, value)) if isinstance(value, list) else value}"
+            for key, value in config.options().items()
+        )
+        print(
+            f"{arch.name:<9} {arch.summary}\n          task: {arch.task}; input: {shapes}\n          options: {options}"
+        )
     return 0
 
 
@@ -47,7 +51,7 @@ def count_layers(arguments: argparse.Namespace) -> int:
 
 def train_model(arguments: argparse.Namespace) -> int:
     from models.harness.devices import set_threads
-    from models.trainings import TASK_DEFAULTS, TRAIN_BATCH_SIZE, TaskDataCache, check_trainable, train_run
+    from models.train_sweep import TASK_DEFAULTS, TRAIN_BATCH_SIZE, TaskDataCache, check_trainable, train_run
 
     arch = get_architecture(arguments.arch)
     _, config = _config(arguments, **TASK_DEFAULTS.get(arch.task, {}).get(arch.name, {}))
@@ -56,14 +60,18 @@ def train_model(arguments: argparse.Namespace) -> int:
     data = TaskDataCache(arguments.data_dir, arguments.download)(arch, config)
     print(f"data: {data.source}", file=sys.stderr)
     batch_size = arguments.batch_size or TRAIN_BATCH_SIZE[arch.task]
-    run = train_run(arch, config, data, batch_size, arguments.epochs, arguments.seed, threads,
-                    progress=not arguments.json)
+    run = train_run(
+        arch, config, data, batch_size, arguments.epochs, arguments.seed, threads, progress=not arguments.json
+    )
     if arguments.json:
         print(json.dumps(run))
     else:
-        print(f"{arch.name}: accuracy {run['accuracy']:.4f} after {run['epochs']} epoch(s) of {run['steps']} steps; "
-              f"train {run['train_seconds']:.2f} s ({run['step_seconds'] * 1e3:.2f} ms/step, batch {batch_size}, "
-              f"{threads} thread(s)); params {run['params']:,}; MACs/example {run['macs']:,}")
+        print(
+            f"{arch.name}: accuracy {run[schema.ACCURACY]:.4f} after {run[schema.EPOCHS]} epoch(s) of "
+            f"{run[schema.STEPS]} steps; train {run[schema.TRAIN_SECONDS]:.2f} s "
+            f"({run[schema.STEP_SECONDS] * 1e3:.2f} ms/step, batch {batch_size}, {threads} thread(s)); "
+            f"params {run[schema.PARAMS]:,}; MACs/example {run[schema.MACS]:,}"
+        )
     return 0
 
 
@@ -71,14 +79,22 @@ def train_sweep(arguments: argparse.Namespace) -> int:
     from pathlib import Path
 
     from models.harness.devices import set_threads
-    from models.trainings import TaskDataCache, timed_configs, train_all
+    from models.train_sweep import TaskDataCache, timed_configs, train_all
 
     configs = timed_configs(arguments.results)
     threads = set_threads(arguments.threads)
-    runs = train_all(configs, arguments.epochs, TaskDataCache(arguments.data_dir, arguments.download),
-                     arguments.seed, threads, Path(arguments.out))
-    print(f"trained {len(runs)} config(s) on {', '.join(sorted({run['data_source'] for run in runs}))}: "
-          f"{arguments.out}")
+    runs = train_all(
+        configs,
+        arguments.epochs,
+        TaskDataCache(arguments.data_dir, arguments.download),
+        arguments.seed,
+        threads,
+        Path(arguments.out),
+    )
+    print(
+        f"trained {len(runs)} config(s) on {', '.join(sorted({run[schema.DATA_SOURCE] for run in runs}))}: "
+        f"{arguments.out}"
+    )
     return 0
 
 
@@ -87,7 +103,10 @@ def lab(arguments: argparse.Namespace) -> int:
 
     from models.lab import run_lab
 
-    print(f"report: {run_lab(arguments.lab, Path(arguments.out), arguments.epochs, arguments.data_dir, arguments.download, arguments.threads)}")
+    report = run_lab(
+        arguments.lab, Path(arguments.out), arguments.epochs, arguments.data_dir, arguments.download, arguments.threads
+    )
+    print(f"report: {report}")
     return 0
 
 
@@ -100,8 +119,10 @@ def report(arguments: argparse.Namespace) -> int:
 
 
 # Inputs and outputs named as a reader of the graph expects them; BERT's are transformers' own names.
-ONNX_NAMES = {"bert_qa": (["input_ids", "attention_mask", "token_type_ids"], ["start_logits", "end_logits"]),
-              "default": (["input"], ["logits"])}
+ONNX_NAMES = {
+    "bert_qa": (["input_ids", "attention_mask", "token_type_ids"], ["start_logits", "end_logits"]),
+    "default": (["input"], ["logits"]),
+}
 
 
 def export(arguments: argparse.Namespace) -> int:
@@ -118,16 +139,28 @@ def export(arguments: argparse.Namespace) -> int:
     model = build_from_config(config).eval()
     inputs = example_inputs(config, 2)  # batch 2, so the exporter cannot fold the batch axis into a constant
     names = ONNX_NAMES.get(get_architecture(arguments.arch).name, ONNX_NAMES["default"])
-    torch.onnx.export(model, inputs, arguments.onnx, dynamo=False, input_names=names[0], output_names=names[1],
-                      dynamic_axes={name: {0: "batch"} for name in names[0] + names[1]})
+    torch.onnx.export(
+        model,
+        inputs,
+        arguments.onnx,
+        dynamo=False,
+        input_names=names[0],
+        output_names=names[1],
+        dynamic_axes={name: {0: "batch"} for name in names[0] + names[1]},
+    )
     print(f"wrote {arguments.onnx}: open it in Netron (https://netron.app)")
     return 0
 
 
-VERBS = {"list": list_architectures, "count": count_layers, "train": train_model, "train-sweep": train_sweep,
-         "lab": lab, "report": report, "export": export}
-
-
+VERBS = {
+    "list": list_architectures,
+    "count": count_layers,
+    "train": train_model,
+    "train-sweep": train_sweep,
+    "lab": lab,
+    "report": report,
+    "export": export,
+}
 
 
 def _dtype(text: str) -> str:
@@ -139,13 +172,23 @@ def _dtype(text: str) -> str:
 
 def _add_model_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("arch", metavar="ARCH", help="architecture name (see `list`)")
-    parser.add_argument("--set", dest="assignments", action="append", default=[], metavar="KEY=VALUE",
-                        help="config option, repeatable, e.g. --set hidden=1024,128 (default: none)")
+    parser.add_argument(
+        "--set",
+        dest="assignments",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="config option, repeatable, e.g. --set hidden=1024,128 (default: none)",
+    )
 
 
 def _add_training_arguments(parser: argparse.ArgumentParser, seed: bool = True) -> None:
-    parser.add_argument("--data-dir", default=None, metavar="DIR",
-                        help="folder with mnist/ and sst2/ (default: $NNBENCH_DATA_DIR, else synthetic data)")
+    parser.add_argument(
+        "--data-dir",
+        default=None,
+        metavar="DIR",
+        help="folder with mnist/ and sst2/ (default: $NNBENCH_DATA_DIR, else synthetic data)",
+    )
     parser.add_argument("--download", action="store_true", help="download the real data if it is not found")
     parser.add_argument("--threads", type=positive_int, default=1, metavar="N", help="torch threads (default: 1)")
     if seed:
@@ -153,7 +196,9 @@ def _add_training_arguments(parser: argparse.ArgumentParser, seed: bool = True) 
 
 
 def parser() -> argparse.ArgumentParser:
-    root = argparse.ArgumentParser(prog="python -m models", description="Workloads, counts, training and reports of nnbench.")
+    root = argparse.ArgumentParser(
+        prog="python -m models", description="Workloads, counts, training and reports of nnbench."
+    )
     verbs = root.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     verbs.add_parser("list", help="architectures, their options and default inputs")
@@ -161,31 +206,44 @@ def parser() -> argparse.ArgumentParser:
     count = verbs.add_parser("count", help="analytic params, MACs and per-layer table")
     _add_model_arguments(count)
     count.add_argument("--batch-size", type=positive_int, default=1, metavar="N", help="(default: 1)")
-    count.add_argument("--dtype", type=_dtype, default="fp32", metavar="DTYPE",
-                       help=f"{'|'.join(schema.DTYPE_BYTES)} (float32/bfloat16/float16 accepted) (default: fp32)")
+    count.add_argument(
+        "--dtype",
+        type=_dtype,
+        default="fp32",
+        metavar="DTYPE",
+        help=f"{'|'.join(schema.DTYPE_BYTES)} (float32/bfloat16/float16 accepted) (default: fp32)",
+    )
     count.add_argument("--view", choices=("fvcore", "complete"), default="fvcore", help="(default: fvcore)")
     count.add_argument("--json", action="store_true", help="one JSON object instead of a table")
-    count.add_argument("--check", action="store_true",
-                       help="also run fvcore and FlopCounterMode on the real model; exit 1 on mismatch")
+    count.add_argument(
+        "--check", action="store_true", help="also run fvcore and FlopCounterMode on the real model; exit 1 on mismatch"
+    )
 
     train = verbs.add_parser("train", help="train on the task's data and report accuracy and time")
     _add_model_arguments(train)
     train.add_argument("--epochs", type=positive_int, default=1, metavar="N", help="(default: 1)")
-    train.add_argument("--batch-size", type=positive_int, default=None, metavar="N",
-                       help="(default: 32 for MNIST, 64 for SST-2)")
+    train.add_argument(
+        "--batch-size", type=positive_int, default=None, metavar="N", help="(default: 32 for MNIST, 64 for SST-2)"
+    )
     _add_training_arguments(train)
     train.add_argument("--json", action="store_true", help="one JSON object instead of text")
 
-    sweep = verbs.add_parser("train-sweep", help="train every config that benchmark JSON files hold, at the "
-                                                 "batch size it was timed at; one JSON list the report reads")
+    sweep = verbs.add_parser(
+        "train-sweep",
+        help="train every config that benchmark JSON files hold, at the "
+        "batch size it was timed at; one JSON list the report reads",
+    )
     sweep.add_argument("results", nargs="+", metavar="RESULTS", help="pytest-benchmark JSON files")
     sweep.add_argument("--out", required=True, metavar="FILE", help="the training JSON to write")
     sweep.add_argument("--epochs", type=positive_int, default=1, metavar="N", help="(default: 1)")
     _add_training_arguments(sweep)
 
     lab = verbs.add_parser("lab", help="one lab end to end: its benchmarks, training and report")
-    lab.add_argument("lab", choices=("mnist", "sst2"), help="mnist (MLP, CNN) or sst2 (bag-of-words MLP, "
-                                                             "ResNet18 and BERT inference)")
+    lab.add_argument(
+        "lab",
+        choices=("mnist", "sst2"),
+        help="mnist (MLP, CNN) or sst2 (bag-of-words MLP, ResNet18 and BERT inference)",
+    )
     lab.add_argument("--out", required=True, metavar="DIR", help="output folder (created if missing)")
     lab.add_argument("--epochs", type=positive_int, default=1, metavar="N", help="(default: 1)")
     _add_training_arguments(lab, seed=False)

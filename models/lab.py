@@ -6,6 +6,7 @@ The benchmarks are the checkout's own `pytest bench`, so the command needs bench
 Training uses the real data where found (--data-dir, $NNBENCH_DATA_DIR) and a synthetic set of the
 same shapes otherwise; the report's environment header says which.
 """
+
 from __future__ import annotations
 
 import subprocess
@@ -14,7 +15,8 @@ import time
 from pathlib import Path
 
 from models.data.splits import DataError
-from models.trainings import TaskDataCache, timed_configs, train_all
+from models.processes import pytest_command
+from models.train_sweep import TaskDataCache, timed_configs, train_all
 
 LABS = {
     "mnist": ("mlp", "cnn"),  # the MNIST lab: MLP widths/depths, CNN filter size and depth, batch sizes
@@ -38,9 +40,18 @@ def run_lab(lab: str, out: Path, epochs: int, data_dir: str | None, download: bo
     seconds = {}
     started = time.perf_counter()
     print(f"lab {lab} 1/3: benchmarks of {', '.join(LABS[lab])} (pytest bench --profile=full)", file=sys.stderr)
-    done = subprocess.run([sys.executable, "-m", "pytest", "bench", "-q", "-p", "no:cacheprovider", "--profile=full",
-                           f"--arch={','.join(LABS[lab])}", f"--threads={threads}", f"--benchmark-json={benchmarks}"],
-                          cwd=root)
+    done = subprocess.run(
+        pytest_command(
+            [
+                "bench",
+                "--profile=full",
+                f"--arch={','.join(LABS[lab])}",
+                f"--threads={threads}",
+                f"--benchmark-json={benchmarks}",
+            ]
+        ),
+        cwd=root,
+    )
     if done.returncode != 0 or not benchmarks.exists():
         raise DataError(f"lab {lab}: the benchmarks failed (pytest exit {done.returncode}); nothing was trained")
     seconds["benchmarks"] = time.perf_counter() - started
@@ -54,7 +65,10 @@ def run_lab(lab: str, out: Path, epochs: int, data_dir: str | None, download: bo
     seconds["report"] = time.perf_counter() - started
     with report.open("a") as document:
         data = f" --data-dir {data_dir}" if data_dir else ""
-        document.write(f"\n## How this report was made\n\n`python -m models lab {lab} --out {out.name} --epochs {epochs}"
-                       f" --threads {threads}{data}`: " + ", ".join(f"{step} {value:.0f} s" for step, value in seconds.items())
-                       + f" of wall time (total {sum(seconds.values()):.0f} s).\n")
+        document.write(
+            f"\n## How this report was made\n\n`python -m models lab {lab} --out {out.name} --epochs {epochs}"
+            f" --threads {threads}{data}`: "
+            + ", ".join(f"{step} {value:.0f} s" for step, value in seconds.items())
+            + f" of wall time (total {sum(seconds.values()):.0f} s).\n"
+        )
     return report

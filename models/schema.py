@@ -1,10 +1,14 @@
-"""The suite's vocabulary: every key it writes into result files, and the names of dtypes.
+"""The suite's vocabulary: every key it writes into result files, the gate's verdicts and modes,
+and the names of dtypes.
 
 A benchmark's `extra_info` (pytest-benchmark JSON) is read back by the gate, the report and the
-baseline recorder, so each key is spelt once, here. The values of these constants are a contract
-with users' saved files: never change one, only add.
+baseline recorder, and a training run's JSON by the report, so each key is spelt once, here. The
+values of these constants are a contract with users' saved files: never change one, only add.
 """
+
 from __future__ import annotations
+
+from enum import StrEnum
 
 # ---------------------------------------------------------------- what a benchmark ran
 ARCHITECTURE = "architecture"  # a registered architecture name
@@ -36,16 +40,40 @@ GATE_NOISE = "gate_noise"  # baseline only: slowest recording process's score / 
 PROCESS_SCORES = "gate_process_scores"  # baseline only: each recording process's score
 REMEASURED = "gate_remeasured"  # how many times a suspect was timed again in its own process
 FRESH_PROCESS_SCORES = "gate_fresh_process_scores"  # a suspect's scores from confirming processes
-GATE_MODE = "gate_mode"  # "stored" or "A/B": how the other side of the comparison was had
-GATE_VERDICT = "gate_verdict"  # the gate's verdict on this benchmark (models.gate.rules.VERDICTS)
+GATE_MODE = "gate_mode"  # a GateMode: how the other side of the comparison was had
+GATE_VERDICT = "gate_verdict"  # a Verdict's text: "not comparable" is followed by ": " and its reason
 GATE_RATIO = "gate_ratio"  # the ratio that verdict judged (stored: of scores; A/B: median pair ratio)
 GATE_LIMIT = "gate_limit"  # the ratio above which it would be (or is) a regression
 GATE_PAIRS = "gate_pairs"  # A/B: each pair's ratio, working tree q1 / base q1
 GATE_BASE_COMMIT = "gate_base_commit"  # A/B: the base revision timed beside this run
 GATE_INSTRUCTIONS_RATIO = "gate_instructions_ratio"  # this side's instructions per call / the other side's
-GATE_OP_CHANGES = "gate_op_changes"  # how this benchmark's ops differ from the other side's (models.gate.work)
+GATE_OP_CHANGES = "gate_op_changes"  # how this benchmark's ops differ from the other side's (models.probe.ops)
 
-# ---------------------------------------------------------------- what it ran (models.gate.work)
+
+class Verdict(StrEnum):
+    """The gate's verdict on one benchmark; the values are what the table prints and JSON holds."""
+
+    OK = "ok"
+    FASTER = "faster"
+    REGRESSION = "regression"  # slower beyond its limit: fails the run
+    INSTRUCTIONS_REGRESSION = "instructions regression"  # more instructions per call beyond theirs: fails
+    CHANGED_WORK = "changed work"  # same time and count, other ops: reported, not failed
+    NEW = "new"  # the other side has no such benchmark
+    NOT_COMPARABLE = "not comparable"  # settings differ (the reason follows in the text) or no score
+
+    @property
+    def fails(self) -> bool:
+        return self in (Verdict.REGRESSION, Verdict.INSTRUCTIONS_REGRESSION)
+
+
+class GateMode(StrEnum):
+    """How the gate had the other side of the comparison (models.gate.plan)."""
+
+    STORED = "stored"  # a committed baseline recorded on this machine
+    AB = "A/B"  # the base revision, timed beside the working tree in this run
+
+
+# ---------------------------------------------------------------- what it ran (models.probe.ops)
 OPS = "ops"  # {"aten::addmm(f32[256], f32[64,784], f32[784,256])": calls, ...}: the ops of one call
 INSTRUCTIONS = "instructions"  # CPU instructions per call under callgrind (--instructions)
 
@@ -62,6 +90,29 @@ FINGERPRINT = "fingerprint"  # {"machine": {...}, "environment": {...}} (models.
 TORCH_VERSION = "torch"
 PROFILE = "profile"
 BASELINE_PROCESSES = "baseline_processes"
+
+
+def nnbench_info(document: dict) -> dict:
+    """Our entries in a pytest-benchmark document's machine_info: the one reader of them ({} where
+    the document has none, or something other than a mapping there)."""
+    machine_info = document.get("machine_info") if isinstance(document, dict) else None
+    recorded = machine_info.get(MACHINE_INFO) if isinstance(machine_info, dict) else None
+    return recorded if isinstance(recorded, dict) else {}
+
+
+# ---------------------------------------------------------------- a training run (`train --json`)
+# One JSON object per run; `train-sweep` writes a list of them. The report joins a run to a
+# benchmark row by architecture, config and batch size (models.results).
+ACCURACY = "accuracy"  # held-out accuracy after the last epoch
+TRAIN_SECONDS = "train_seconds"
+STEP_SECONDS = "step_seconds"  # mean seconds per optimizer step
+STEPS = "steps"
+EPOCHS = "epochs"
+LOSS_PER_EPOCH = "loss_per_epoch"
+INPUT_SHAPE = "input_shape"  # one example's input shape
+OUTPUT_SHAPE = "output_shape"
+DATA_SOURCE = "data_source"  # which data it trained on: real (where from) or synthetic
+SEED = "seed"
 
 # ---------------------------------------------------------------- dtypes
 # One short name per dtype everywhere: CLI, pytest options, case ids, count tables, JSON. The

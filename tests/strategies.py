@@ -1,4 +1,5 @@
 """Hypothesis strategies for configs and layer geometries, each a noun for what it draws."""
+
 from __future__ import annotations
 
 from hypothesis import assume
@@ -13,17 +14,24 @@ batch_sizes = st.integers(min_value=1, max_value=4)
 @st.composite
 def mlp_configs(draw, *, max_width: int = 64):
     hidden = draw(st.lists(st.integers(1, max_width), min_size=1, max_size=4))
-    return models.make_config("mlp", in_features=draw(st.integers(1, 100)), hidden=hidden,
-                              classes=draw(st.integers(1, 12)))
+    return models.make_config(
+        "mlp", in_features=draw(st.integers(1, 100)), hidden=hidden, classes=draw(st.integers(1, 12))
+    )
 
 
 @st.composite
 def cnn_configs(draw):
     conv_layers, kernel = draw(st.integers(1, 3)), draw(st.integers(1, 9))
     image_size = draw(st.integers(kernel + 1, 40))
-    options = dict(conv_layers=conv_layers, kernel=kernel, image_size=image_size,
-                   channels=draw(st.integers(1, 6)), in_channels=draw(st.integers(1, 3)),
-                   hidden=draw(st.integers(1, 32)), classes=draw(st.integers(1, 10)))
+    options = dict(
+        conv_layers=conv_layers,
+        kernel=kernel,
+        image_size=image_size,
+        channels=draw(st.integers(1, 6)),
+        in_channels=draw(st.integers(1, 3)),
+        hidden=draw(st.integers(1, 32)),
+        classes=draw(st.integers(1, 10)),
+    )
     try:
         return models.make_config("cnn", **options)
     except ValueError:
@@ -32,14 +40,19 @@ def cnn_configs(draw):
 
 @st.composite
 def bow_mlp_configs(draw):
-    return models.make_config("bow_mlp", vocab=draw(st.integers(1, 300)), layers=draw(st.integers(1, 4)),
-                              hidden=draw(st.integers(1, 64)))
+    return models.make_config(
+        "bow_mlp", vocab=draw(st.integers(1, 300)), layers=draw(st.integers(1, 4)), hidden=draw(st.integers(1, 64))
+    )
 
 
 @st.composite
 def resnet_configs(draw):
-    return models.make_config("resnet18", classes=draw(st.integers(1, 20)), in_channels=draw(st.integers(1, 4)),
-                              image_size=draw(st.integers(1, 48)))
+    return models.make_config(
+        "resnet18",
+        classes=draw(st.integers(1, 20)),
+        in_channels=draw(st.integers(1, 4)),
+        image_size=draw(st.integers(1, 48)),
+    )
 
 
 @st.composite
@@ -47,10 +60,16 @@ def bert_configs(draw, *, attention=None):
     heads, head_dim = draw(st.integers(1, 4)), draw(st.integers(1, 8))
     positions = draw(st.integers(2, 40))
     return models.make_config(
-        "bert_qa", vocab=draw(st.integers(2, 60)), layers=draw(st.integers(1, 3)), hidden=heads * head_dim,
-        heads=heads, intermediate=draw(st.integers(1, 40)), positions=positions,
+        "bert_qa",
+        vocab=draw(st.integers(2, 60)),
+        layers=draw(st.integers(1, 3)),
+        hidden=heads * head_dim,
+        heads=heads,
+        intermediate=draw(st.integers(1, 40)),
+        positions=positions,
         seq_len=draw(st.integers(1, positions)),
-        attention=attention or draw(st.sampled_from(["sdpa", "eager"])))
+        attention=attention or draw(st.sampled_from(["sdpa", "eager"])),
+    )
 
 
 def architecture_configs():
@@ -68,18 +87,30 @@ def conv_geometries(draw):
     padding = (draw(st.integers(0, 2)), draw(st.integers(0, 2)))
     dilation = (draw(st.integers(1, 3)), draw(st.integers(1, 3)))
     size = (draw(st.integers(1, 20)), draw(st.integers(1, 20)))
-    assume(all(window_output_size(*args) >= 1 for args in zip(size, kernel, stride, padding, dilation)))
-    return dict(in_channels=in_channels, out_channels=out_channels, kernel=kernel, stride=stride,
-                padding=padding, dilation=dilation, groups=groups, bias=draw(st.booleans()),
-                input_shape=(draw(batch_sizes), in_channels, *size))
+    assume(all(window_output_size(*args) >= 1 for args in zip(size, kernel, stride, padding, dilation, strict=True)))
+    return dict(
+        in_channels=in_channels,
+        out_channels=out_channels,
+        kernel=kernel,
+        stride=stride,
+        padding=padding,
+        dilation=dilation,
+        groups=groups,
+        bias=draw(st.booleans()),
+        input_shape=(draw(batch_sizes), in_channels, *size),
+    )
 
 
 @st.composite
 def linear_geometries(draw):
     leading = draw(st.lists(st.integers(1, 5), min_size=1, max_size=3))
     in_features = draw(st.integers(1, 40))
-    return dict(in_features=in_features, out_features=draw(st.integers(1, 40)), bias=draw(st.booleans()),
-                input_shape=(*leading, in_features))
+    return dict(
+        in_features=in_features,
+        out_features=draw(st.integers(1, 40)),
+        bias=draw(st.booleans()),
+        input_shape=(*leading, in_features),
+    )
 
 
 @st.composite
@@ -87,13 +118,14 @@ def pool_geometries(draw):
     kernel, stride = draw(st.integers(1, 4)), draw(st.integers(1, 4))
     padding = draw(st.integers(0, kernel // 2))
     size = draw(st.integers(kernel, 30))
-    return dict(kernel=kernel, stride=stride, padding=padding, ceil_mode=draw(st.booleans()),
-                input_shape=(1, 2, size, size))
+    return dict(
+        kernel=kernel, stride=stride, padding=padding, ceil_mode=draw(st.booleans()), input_shape=(1, 2, size, size)
+    )
 
 
 @st.composite
 def op_listings(draw):
-    """What a benchmark ran, as models.gate.work lists it: op signatures (a few names, a few shapes,
+    """What a benchmark ran, as models.probe.ops lists it: op signatures (a few names, a few shapes,
     so that two listings often share entries) with their counts per call."""
     names = st.sampled_from(["aten::addmm", "aten::relu", "aten::bmm", "aten::_softmax"])
     shapes = st.sampled_from(["(f32[64,784])", "(bf16[64,784])", "(f32[1,12,128,64])", "()"])

@@ -1,4 +1,5 @@
 """Every architecture builds across its option range, gives the right output shape, and rejects bad options."""
+
 from __future__ import annotations
 
 import pytest
@@ -34,8 +35,14 @@ def test_bert_outputs_one_start_and_end_logit_per_token(attention):
 def test_bert_defaults_are_bert_base_cased():
     model = models.build("bert_qa")
     config = model.config
-    assert (config.vocab_size, config.num_hidden_layers, config.hidden_size, config.num_attention_heads,
-            config.intermediate_size, config.max_position_embeddings) == (28996, 12, 768, 12, 3072, 512)
+    assert (
+        config.vocab_size,
+        config.num_hidden_layers,
+        config.hidden_size,
+        config.num_attention_heads,
+        config.intermediate_size,
+        config.max_position_embeddings,
+    ) == (28996, 12, 768, 12, 3072, 512)
     assert config._attn_implementation == "sdpa"
 
 
@@ -48,11 +55,19 @@ def test_mlp_lab_variants_accept_images_and_rows(hidden):
     assert torch.equal(model(images), model(images.flatten(1)))
 
 
-@pytest.mark.parametrize("kernel, conv_layers, pooled", [
-    (3, 1, 13), (3, 2, 5), (3, 3, 3),  # floor pooling, as the lab's nn.MaxPool2d(2, 2): 11 -> 5
-    (5, 1, 12), (5, 2, 4), (5, 3, 2),
-    (7, 1, 11), (7, 2, 2),  # 22 -> 11 -> 5 -> 2
-])
+@pytest.mark.parametrize(
+    "kernel, conv_layers, pooled",
+    [
+        (3, 1, 13),
+        (3, 2, 5),
+        (3, 3, 3),  # floor pooling, as the lab's nn.MaxPool2d(2, 2): 11 -> 5
+        (5, 1, 12),
+        (5, 2, 4),
+        (5, 3, 2),
+        (7, 1, 11),
+        (7, 2, 2),  # 22 -> 11 -> 5 -> 2
+    ],
+)
 def test_cnn_has_the_labs_floor_pooling_geometry(kernel, conv_layers, pooled):
     config = models.make_config("cnn", kernel=kernel, conv_layers=conv_layers, channels=4)
     assert config.feature_size() == pooled
@@ -88,20 +103,23 @@ def test_resnet18_is_torchvisions_and_takes_mnist_shaped_input():
     assert model(torch.randn(2, 1, 28, 28)).shape == (2, 10)
 
 
-@pytest.mark.parametrize("name, options, field", [
-    ("cnn", {"kernel": 30}, "kernel"),
-    ("cnn", {"kernel": 13}, "kernel"),
-    ("cnn", {"conv_layers": 4}, "conv_layers"),
-    ("cnn", {"channels": 0}, "channels"),
-    ("mlp", {"hidden": "128,0"}, "hidden"),
-    ("mlp", {"hidden": "wide"}, "hidden"),
-    ("mlp", {"depth": 3}, "depth"),
-    ("bow_mlp", {"vocab": -5}, "vocab"),
-    ("resnet18", {"image_size": 0}, "image_size"),
-    ("bert_qa", {"hidden": 100, "heads": 12}, "heads"),
-    ("bert_qa", {"seq_len": 600}, "seq_len"),
-    ("bert_qa", {"attention": "flash"}, "attention"),
-])
+@pytest.mark.parametrize(
+    "name, options, field",
+    [
+        ("cnn", {"kernel": 30}, "kernel"),
+        ("cnn", {"kernel": 13}, "kernel"),
+        ("cnn", {"conv_layers": 4}, "conv_layers"),
+        ("cnn", {"channels": 0}, "channels"),
+        ("mlp", {"hidden": "128,0"}, "hidden"),
+        ("mlp", {"hidden": "wide"}, "hidden"),
+        ("mlp", {"depth": 3}, "depth"),
+        ("bow_mlp", {"vocab": -5}, "vocab"),
+        ("resnet18", {"image_size": 0}, "image_size"),
+        ("bert_qa", {"hidden": 100, "heads": 12}, "heads"),
+        ("bert_qa", {"seq_len": 600}, "seq_len"),
+        ("bert_qa", {"attention": "flash"}, "attention"),
+    ],
+)
 def test_bad_options_name_the_field(name, options, field):
     with pytest.raises(ValueError, match=rf"^{field}: "):
         models.make_config(name, **options)

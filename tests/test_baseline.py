@@ -1,4 +1,5 @@
 """Recording a baseline over several processes: medians, noise, and never overwriting a file."""
+
 from __future__ import annotations
 
 import json
@@ -14,10 +15,18 @@ from models.gate import baselines, rules
 
 def run_document(scores: dict[str, float], cpu_model: str = "here") -> dict:
     """A pytest-benchmark document of one process: each benchmark's score, and a q1 time 1000x it."""
-    return {"machine_info": {"nnbench": {"fingerprint": {"machine": {"cpu_model": cpu_model}}}},
-            "benchmarks": [{"name": name, "fullname": f"bench/t.py::{name}", "stats": {"q1": score / 1000},
-                            "extra_info": {schema.GATE_SCORE: score, schema.GATE_SECONDS: score / 1000, "threads": 1}}
-                           for name, score in scores.items()]}
+    return {
+        "machine_info": {"nnbench": {"fingerprint": {"machine": {"cpu_model": cpu_model}}}},
+        "benchmarks": [
+            {
+                "name": name,
+                "fullname": f"bench/t.py::{name}",
+                "stats": {"q1": score / 1000},
+                "extra_info": {schema.GATE_SCORE: score, schema.GATE_SECONDS: score / 1000, "threads": 1},
+            }
+            for name, score in scores.items()
+        ],
+    }
 
 
 process_scores = st.lists(st.floats(min_value=0.5, max_value=2.0), min_size=2, max_size=7)
@@ -32,9 +41,13 @@ def test_merge_keeps_the_median_and_the_slowest_process_as_noise(scores):
     assert info[schema.GATE_NOISE] == pytest.approx(max(scores) / statistics.median(scores) - 1)
     assert info[schema.GATE_NOISE] >= 0
     assert info[schema.PROCESS_SCORES] == scores
-    assert info[schema.GATE_SECONDS] * 1000 in [pytest.approx(score) for score in scores]  # a time some process measured
-    assert merged["machine_info"]["nnbench"] == {"fingerprint": {"machine": {"cpu_model": "here"}},
-                                                 "baseline_processes": len(scores)}
+    assert info[schema.GATE_SECONDS] * 1000 in [
+        pytest.approx(score) for score in scores
+    ]  # a time some process measured
+    assert merged["machine_info"]["nnbench"] == {
+        "fingerprint": {"machine": {"cpu_model": "here"}},
+        "baseline_processes": len(scores),
+    }
 
 
 def test_merge_gives_every_benchmark_the_machines_median_memory_pressure():
@@ -48,8 +61,9 @@ def test_merge_gives_every_benchmark_the_machines_median_memory_pressure():
 
 
 def test_merge_keeps_only_benchmarks_every_run_timed_and_the_gate_reads_the_result(tmp_path):
-    merged = baselines.merge([run_document({"x": 1.0, "y": 2.0}), run_document({"x": 1.2}),
-                             run_document({"x": 1.1, "y": 2.2})])
+    merged = baselines.merge(
+        [run_document({"x": 1.0, "y": 2.0}), run_document({"x": 1.2}), run_document({"x": 1.1, "y": 2.2})]
+    )
     assert [bench["name"] for bench in merged["benchmarks"]] == ["x"]
     path = tmp_path / "Linux-CPython-3.11-64bit" / "0001_baseline.json"
     path.parent.mkdir()
@@ -63,11 +77,14 @@ def test_merge_keeps_only_benchmarks_every_run_timed_and_the_gate_reads_the_resu
     assert rules.allowed_slowdown(entries["bench/t.py::x"], 0.05) == pytest.approx(0.0909, abs=1e-4)
 
 
-@pytest.mark.parametrize("documents, message", [
-    ([], "no runs to merge"),
-    ([run_document({"x": 1.0}, "here"), run_document({"x": 1.0}, "elsewhere")], "2 different machines"),
-    ([run_document({"x": 1.0}), run_document({"y": 1.0})], "no benchmark in common"),
-])
+@pytest.mark.parametrize(
+    "documents, message",
+    [
+        ([], "no runs to merge"),
+        ([run_document({"x": 1.0}, "here"), run_document({"x": 1.0}, "elsewhere")], "2 different machines"),
+        ([run_document({"x": 1.0}), run_document({"y": 1.0})], "no benchmark in common"),
+    ],
+)
 def test_merge_refuses_what_cannot_be_one_baseline(documents, message):
     with pytest.raises(baselines.BaselineError, match=message):
         baselines.merge(documents)

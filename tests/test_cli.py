@@ -1,4 +1,5 @@
 """The command line: every verb's happy path and its one-line errors."""
+
 from __future__ import annotations
 
 import subprocess
@@ -18,26 +19,37 @@ def test_list_prints_every_architecture_with_options(capsys):
     assert "hidden=256,128" in out and "kernel=5" in out and "attention=sdpa" in out
 
 
-@pytest.mark.parametrize("argv, message", [
-    (["count", "vgg"], "unknown architecture 'vgg'"),
-    (["count", "cnn", "--set", "kernel=30"], "kernel: 30x30 conv1 on a 28x28 map leaves no pixels"),
-    (["count", "mlp", "--set", "hidden"], "hidden: expected key=value"),
-])
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["count", "vgg"], "unknown architecture 'vgg'"),
+        (["count", "cnn", "--set", "kernel=30"], "kernel: 30x30 conv1 on a 28x28 map leaves no pixels"),
+        (["count", "mlp", "--set", "hidden"], "hidden: expected key=value"),
+    ],
+)
 def test_user_errors_are_one_line_with_status_2(capsys, argv, message):
     assert main(argv) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and message in err
 
 
-def test_bad_batch_size_is_an_argparse_error(capsys):
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["count", "mlp", "--batch-size", "0"], "must be at least 1, got 0"),
+        (["count", "mlp", "--dtype", "int8"], "'int8' is not one of fp32, bf16, fp16"),
+    ],
+)
+def test_bad_options_are_argparse_usage_errors_that_name_the_choices(capsys, argv, message):
     with pytest.raises(SystemExit) as exit_info:
-        main(["count", "mlp", "--batch-size", "0"])
+        main(argv)
     assert exit_info.value.code == 2
-    assert "must be at least 1, got 0" in capsys.readouterr().err
+    assert message in capsys.readouterr().err
 
 
 def test_no_traceback_from_a_real_process():
-    done = subprocess.run([sys.executable, "-m", "models", "count", "cnn", "--set", "kernel=30"],
-                          capture_output=True, text=True)
+    done = subprocess.run(
+        [sys.executable, "-m", "models", "count", "cnn", "--set", "kernel=30"], capture_output=True, text=True
+    )
     assert done.returncode == 2
     assert "Traceback" not in done.stderr and done.stderr.startswith("error: kernel:")

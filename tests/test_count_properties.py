@@ -3,6 +3,7 @@
 Each example builds and traces a real model, so the configs are kept small; the `ci` profile runs
 40 examples per property (over 200 in all), derandomized.
 """
+
 from __future__ import annotations
 
 import torch
@@ -13,8 +14,15 @@ from torch.utils.flop_counter import FlopCounterMode
 from models.counting import count
 from models.counting.formulas import FORMULAS, Layer
 from models.counting.measured import eager_twin, measure
-from strategies import (architecture_configs, batch_sizes, bert_configs, conv_geometries, linear_geometries,
-                        pool_geometries)
+
+from strategies import (
+    architecture_configs,
+    batch_sizes,
+    bert_configs,
+    conv_geometries,
+    linear_geometries,
+    pool_geometries,
+)
 
 
 def assert_analytic_equals_measured(config, batch_size):
@@ -47,9 +55,16 @@ def flop_counter_macs(module, inputs) -> int:
 @given(geometry=conv_geometries())
 def test_conv2d_formula_matches_torch(geometry):
     input_shape = geometry.pop("input_shape")
-    conv = torch.nn.Conv2d(geometry["in_channels"], geometry["out_channels"], geometry["kernel"],
-                           geometry["stride"], geometry["padding"], geometry["dilation"], geometry["groups"],
-                           geometry["bias"])
+    conv = torch.nn.Conv2d(
+        geometry["in_channels"],
+        geometry["out_channels"],
+        geometry["kernel"],
+        geometry["stride"],
+        geometry["padding"],
+        geometry["dilation"],
+        geometry["groups"],
+        geometry["bias"],
+    )
     cost = FORMULAS["Conv2d"](Layer("conv", "Conv2d", input_shape, geometry))
     inputs = torch.randn(input_shape)
     assert cost.output_shape == tuple(conv(inputs).shape)
@@ -71,15 +86,17 @@ def test_linear_formula_matches_torch(geometry):
     # The SST-2 lab's 2mn + n FLOPs per row of an m -> n layer, with bias.
     rows = inputs.numel() // geometry["in_features"]
     flops = 2 * cost.macs + cost.bias_adds
-    assert flops == rows * (2 * geometry["in_features"] * geometry["out_features"]
-                            + (geometry["out_features"] if geometry["bias"] else 0))
+    assert flops == rows * (
+        2 * geometry["in_features"] * geometry["out_features"] + (geometry["out_features"] if geometry["bias"] else 0)
+    )
 
 
 @given(geometry=pool_geometries(), kind=st.sampled_from(["MaxPool2d", "AvgPool2d"]))
 def test_pool_output_shapes_match_torch(geometry, kind):
     input_shape = geometry.pop("input_shape")
-    pool = getattr(torch.nn, kind)(geometry["kernel"], geometry["stride"], geometry["padding"],
-                                   ceil_mode=geometry["ceil_mode"])
+    pool = getattr(torch.nn, kind)(
+        geometry["kernel"], geometry["stride"], geometry["padding"], ceil_mode=geometry["ceil_mode"]
+    )
     cost = FORMULAS[kind](Layer("pool", kind, input_shape, geometry))
     assert cost.output_shape == tuple(pool(torch.randn(input_shape)).shape)
 

@@ -1,4 +1,5 @@
 """Loaders on real and synthetic data: shapes, determinism, the source they report, and their errors."""
+
 from __future__ import annotations
 
 import gzip
@@ -8,8 +9,16 @@ import pytest
 import torch
 
 import models
-from models.data import (DATA_DIR_ENV, BagOfWordsSplit, DataError, example_inputs, iterate_batches, load_mnist,
-                         load_sst2, qa_inputs)
+from models.data import (
+    DATA_DIR_ENV,
+    BagOfWordsSplit,
+    DataError,
+    example_inputs,
+    iterate_batches,
+    load_mnist,
+    load_sst2,
+    qa_inputs,
+)
 from models.data.sst2 import featurize, top_words
 
 

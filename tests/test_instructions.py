@@ -1,5 +1,6 @@
 """Instruction counting: reading callgrind's dumps, sharing a selection over processes, valgrind
 missing, and a real count under callgrind where valgrind is installed."""
+
 from __future__ import annotations
 
 import shutil
@@ -11,7 +12,9 @@ from pathlib import Path
 import pytest
 from hypothesis import given
 
-from models.gate import instructions, work
+from models.gate import instructions
+from models.probe import callgrind
+
 from strategies import benchmark_weights
 
 DUMP = """# callgrind format
@@ -35,14 +38,15 @@ def write_dump(folder: Path, part: int, name: str, total: int) -> None:
 
 
 def test_counts_are_read_from_the_dump_that_names_each_benchmark(tmp_path):
-    write_dump(tmp_path, 5, work.OVERHEAD, 100)  # what a count of nothing collected: taken off each count
+    write_dump(tmp_path, 5, callgrind.OVERHEAD, 100)  # what a count of nothing collected: taken off each count
     write_dump(tmp_path, 1, "bench/test_latency.py::test_inference[mlp-bs1-cpu-fp32]", 3_100)
     write_dump(tmp_path, 2, "failed bench/test_latency.py::test_inference[cnn-bs1-cpu-fp32]", 99)
     write_dump(tmp_path, 3, "bench/test_train_step.py::test_train_step[mlp-bs64-cpu-fp32]", 7_001)
     (tmp_path / "callgrind.out.4").write_text("truncated")
     assert instructions.read_counts(tmp_path, calls=2) == {
         "bench/test_latency.py::test_inference[mlp-bs1-cpu-fp32]": 1_500,
-        "bench/test_train_step.py::test_train_step[mlp-bs64-cpu-fp32]": 3_450}
+        "bench/test_train_step.py::test_train_step[mlp-bs64-cpu-fp32]": 3_450,
+    }
 
 
 @given(benchmark_weights())
@@ -59,33 +63,38 @@ def test_shares_split_a_selection_whole_in_order_and_evenly(weights):
 
 def test_without_valgrind_counting_is_refused_in_one_line_with_the_install_command(monkeypatch):
     monkeypatch.setattr(shutil, "which", lambda name: None)
-    assert instructions.unavailable() == ("valgrind is not installed: install it to count instructions "
-                                          "(Debian: apt-get install valgrind)")
+    assert instructions.unavailable() == (
+        "valgrind is not installed: install it to count instructions (Debian: apt-get install valgrind)"
+    )
 
 
 COUNTING = """
 import torch
-from work import OVERHEAD, Callgrind
+from callgrind import OVERHEAD, Callgrind
 torch.set_num_threads(1)
 left = torch.randn(64, 64)
 torch.mm(left, left)
-callgrind = Callgrind()
-assert callgrind.request(0x1001) == 1  # RUNNING_ON_VALGRIND
-callgrind.count(lambda: None, 1, OVERHEAD)
-callgrind.count(lambda: torch.mm(left, left), 1, "one")
-callgrind.count(lambda: torch.mm(left, left), 3, "three")
-callgrind.count(lambda: torch.mm(left, left), 1, "again")
+counter = Callgrind()
+assert counter.request(0x1001) == 1  # RUNNING_ON_VALGRIND
+counter.count(lambda: None, 1, OVERHEAD)
+counter.count(lambda: torch.mm(left, left), 1, "one")
+counter.count(lambda: torch.mm(left, left), 3, "three")
+counter.count(lambda: torch.mm(left, left), 1, "again")
 """
 
 
 @pytest.mark.skipif(instructions.unavailable() is not None, reason=f"{instructions.unavailable()}")
 def test_under_callgrind_a_count_is_per_call_and_repeats(tmp_path):
     """One valgrind process (about 40 s here): three counts of a 64x64 product, 1, 3 and 1 calls."""
-    shutil.copy(work.__file__, tmp_path / "work.py")
+    shutil.copy(callgrind.__file__, tmp_path / "callgrind.py")
     (tmp_path / "counting.py").write_text(textwrap.dedent(COUNTING))
-    done = subprocess.run([*instructions.CALLGRIND, f"--callgrind-out-file={tmp_path / 'callgrind.out'}",
-                           sys.executable, "counting.py"], cwd=tmp_path, capture_output=True, text=True,
-                          env={**instructions.VALGRIND_ENV, "PATH": "/usr/bin:/bin"})
+    done = subprocess.run(
+        [*instructions.CALLGRIND, f"--callgrind-out-file={tmp_path / 'callgrind.out'}", sys.executable, "counting.py"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        env={**instructions.VALGRIND_ENV, "PATH": "/usr/bin:/bin"},
+    )
     assert done.returncode == 0, done.stderr[-2000:]
     one = instructions.read_counts(tmp_path, calls=1)
     three = instructions.read_counts(tmp_path, calls=3)["three"]

@@ -1,4 +1,5 @@
 """The report carries the numbers of its input JSON, draws non-empty plots, and lists layers and GEMMs."""
+
 from __future__ import annotations
 
 import json
@@ -6,11 +7,11 @@ import os
 
 import pytest
 
+from models.arch.registry import make_config
 from models.cli import main
 from models.report.document import write_report
-from models.arch.registry import make_config
-from models.report.results import ResultRow, load_results
 from models.report.tables import bert_gemm_listing, layer_table, sweep_groups
+from models.results import ResultRow, load_results
 
 BENCH_FILE = """
 import pytest
@@ -32,13 +33,30 @@ def results(tmp_path_factory):
     folder = tmp_path_factory.mktemp("results")
     (folder / "test_tiny.py").write_text(BENCH_FILE)
     (folder / "pytest.ini").write_text("[pytest]\n")
-    subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "models.plugin", "--benchmark-min-rounds=3",
-                    "--benchmark-max-time=0.01", "--benchmark-json=bench.json", "test_tiny.py"],
-                   cwd=folder, check=True, capture_output=True)
-    done = subprocess.run([sys.executable, "-m", "models", "train", "mlp", "--set", "hidden=16", "--batch-size", "4",
-                           "--json"],
-                          capture_output=True, text=True, check=True, env={**os.environ,
-                                                                           "NNBENCH_DATA_DIR": ""})
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "models.plugin",
+            "--benchmark-min-rounds=3",
+            "--benchmark-max-time=0.01",
+            "--benchmark-json=bench.json",
+            "test_tiny.py",
+        ],
+        cwd=folder,
+        check=True,
+        capture_output=True,
+    )
+    done = subprocess.run(
+        [sys.executable, "-m", "models", "train", "mlp", "--set", "hidden=16", "--batch-size", "4", "--json"],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, "NNBENCH_DATA_DIR": ""},
+    )
     (folder / "train.json").write_text(done.stdout)
     return folder
 
@@ -57,16 +75,26 @@ def test_tables_carry_the_input_numbers(results, tmp_path):
     assert "## mlp inference: hidden sweep at batch size 4" in report and "## Training runs" in report
     assert f"{training['train_seconds']:.2f}" in report
     document = json.loads((results / "bench.json").read_text())
-    for line in (f"- CPU: {document['machine_info']['nnbench']['cpu_model']}", "- threads: 1", "- dtype: fp32",
-                 f"- torch: {document['machine_info']['nnbench']['torch']}", "- profile: smoke",
-                 f"- date: {document['datetime'][:10]}", f"- training data: {training['data_source']}"):
+    for line in (
+        f"- CPU: {document['machine_info']['nnbench']['cpu_model']}",
+        "- threads: 1",
+        "- dtype: fp32",
+        f"- torch: {document['machine_info']['nnbench']['torch']}",
+        "- profile: smoke",
+        f"- date: {document['datetime'][:10]}",
+        f"- training data: {training['data_source']}",
+    ):
         assert line in report.splitlines(), line
 
 
 def test_plots_exist_and_are_png(results, tmp_path):
     write_report([str(results / "bench.json"), str(results / "train.json")], str(tmp_path))
-    for name in ("latency_vs_batch_size", "throughput_vs_batch_size", "accuracy_vs_flops_mnist",
-                 "accuracy_vs_inference_time_mnist"):
+    for name in (
+        "latency_vs_batch_size",
+        "throughput_vs_batch_size",
+        "accuracy_vs_flops_mnist",
+        "accuracy_vs_inference_time_mnist",
+    ):
         data = (tmp_path / f"{name}.png").read_bytes()
         assert data.startswith(b"\x89PNG") and len(data) > 5000, name
 
@@ -97,11 +125,19 @@ def _row(batch: int, mode: str = "inference", **varied) -> ResultRow:
 
 
 def test_sweeps_have_their_base_row_and_sort_numerically():
-    rows = [_row(64, vocab=10000 // 2), _row(64, vocab=1000), _row(1), _row(64), _row(64, layers=4),
-            _row(64, layers=1, hidden=128)]
+    rows = [
+        _row(64, vocab=10000 // 2),
+        _row(64, vocab=1000),
+        _row(1),
+        _row(64),
+        _row(64, layers=4),
+        _row(64, layers=1, hidden=128),
+    ]
     groups = {title: members for title, _, members in sweep_groups(rows)}
-    assert list(groups) == ["bow_mlp inference: batch size sweep",
-                            "bow_mlp inference: grid of hidden x layers x vocab at batch size 64"]
+    assert list(groups) == [
+        "bow_mlp inference: batch size sweep",
+        "bow_mlp inference: grid of hidden x layers x vocab at batch size 64",
+    ]
     assert [row.batch_size for row in groups["bow_mlp inference: batch size sweep"]] == [1, 64]
     grid = groups["bow_mlp inference: grid of hidden x layers x vocab at batch size 64"]
     assert len(grid) == 5 and sum(not row.varied for row in grid) == 1  # the base row, once
@@ -129,9 +165,16 @@ def test_bert_gemm_listing_shows_attention_as_activation_products():
     widths, table = listing.split("\n\n")
     assert widths.startswith("d_model (hidden) = 768, heads = 12 of 64 dimensions")
     lines = {line.split(" | ")[0].strip("| "): line for line in table.splitlines()[2:]}
-    assert set(lines) == {"attention.self.query", "attention.self.key", "attention.self.value",
-                          "attention.self.scores", "attention.self.context", "attention.output.dense",
-                          "intermediate.dense", "output.dense"}
+    assert set(lines) == {
+        "attention.self.query",
+        "attention.self.key",
+        "attention.self.value",
+        "attention.self.scores",
+        "attention.self.context",
+        "attention.output.dense",
+        "intermediate.dense",
+        "output.dense",
+    }
     assert "activation 1x12x64x128" in lines["attention.self.scores"]
     assert "activation 1x12x128x64" in lines["attention.self.context"]
     assert "weight 768x768" in lines["attention.self.query"]
@@ -156,9 +199,16 @@ def test_train_sweep_without_a_trainable_benchmark_is_one_line(tmp_path, capsys)
 def test_train_sweep_leaves_out_configs_no_bundled_training_set_fits(tmp_path, capsys):
     from models.arch.registry import make_config
 
-    bench = {"name": "test_inference[resnet18-bs1-cpu-fp32]", "stats": {"median": 0.05},
-             "extra_info": {"architecture": "resnet18", "config": make_config("resnet18").options(), "batch_size": 1,
-                            "mode": "inference"}}
+    bench = {
+        "name": "test_inference[resnet18-bs1-cpu-fp32]",
+        "stats": {"median": 0.05},
+        "extra_info": {
+            "architecture": "resnet18",
+            "config": make_config("resnet18").options(),
+            "batch_size": 1,
+            "mode": "inference",
+        },
+    }
     (tmp_path / "resnet.json").write_text(json.dumps({"benchmarks": [bench]}))
     assert main(["train-sweep", str(tmp_path / "resnet.json"), "--out", str(tmp_path / "t.json")]) == 2
     assert "no inference benchmark of a trainable architecture" in capsys.readouterr().err  # 3x224x224 is not MNIST

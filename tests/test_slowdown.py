@@ -1,4 +1,5 @@
 """The injected slowdown busy-waits a set fraction of each wrapped layer's own forward time."""
+
 from __future__ import annotations
 
 import pytest

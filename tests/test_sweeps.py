@@ -1,4 +1,5 @@
 """The sweeps declared in bench/sweeps.py: every architecture benchmarked, the labs' grids complete."""
+
 from __future__ import annotations
 
 import sys
@@ -10,6 +11,7 @@ import models
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
 from models.harness.cases import Case  # noqa: E402
+
 from sweeps import LAB_BATCH_SIZES, PROFILES, inference_cases, train_cases  # noqa: E402
 
 
@@ -36,9 +38,17 @@ def test_full_profile_has_the_labs_batch_sizes_and_grids():
     assert len(bow) == 27 and models.make_config("bow_mlp", layers=4, hidden=512, vocab=10000) in bow
     # One option at a time at the lab's batch size, the default config (no label) as the base row.
     assert {(case.label, case.batch_size) for case in cases if case.arch == "cnn" and case.label} == {
-        ("k3", 32), ("k7", 32), ("c1", 32), ("c3", 32)}
+        ("k3", 32),
+        ("k7", 32),
+        ("c1", 32),
+        ("c3", 32),
+    }
     assert {(case.label, case.batch_size) for case in cases if case.arch == "mlp" and case.label} == {
-        ("h128x128", 64), ("h1024x128", 64), ("h128", 64), ("h128x128x128", 64)}
+        ("h128x128", 64),
+        ("h1024x128", 64),
+        ("h128", 64),
+        ("h128x128x128", 64),
+    }
     assert Case("cnn", 32) in cases and Case("mlp", 64) in cases  # the base rows
 
 

@@ -1,4 +1,5 @@
 """Harness helpers: devices, threads, synchronization, memory readings, reference workloads; the machine class."""
+
 from __future__ import annotations
 
 import pytest

@@ -1,4 +1,5 @@
 """`python -m models train`: JSON output, its errors, and the accuracy the labs could not reach."""
+
 from __future__ import annotations
 
 import json
@@ -37,11 +38,14 @@ def test_bow_mlp_two_epochs_on_sst2_reaches_80_percent(capsys, real_data_dir):
     assert result["accuracy"] >= 0.80
 
 
-@pytest.mark.parametrize("argv, message", [
-    (["bert_qa"], "bert_qa: no qa training set is bundled"),
-    (["mlp", "--set", "in_features=100"], "mlp: input 100 does not fit 1x28x28 MNIST digits"),
-    (["mlp", "--data-dir", "/nowhere"], "data dir /nowhere does not exist"),
-])
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["bert_qa"], "bert_qa: no qa training set is bundled"),
+        (["mlp", "--set", "in_features=100"], "mlp: input 100 does not fit 1x28x28 MNIST digits"),
+        (["mlp", "--data-dir", "/nowhere"], "data dir /nowhere does not exist"),
+    ],
+)
 def test_train_errors_are_one_line(capsys, argv, message):
     assert main(["train", *argv]) == 2
     err = capsys.readouterr().err
@@ -52,19 +56,40 @@ def test_export_without_onnx_says_how_to_get_it(monkeypatch, capsys, tmp_path):
     import importlib.util
 
     real_find_spec = importlib.util.find_spec
-    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "onnx" else real_find_spec(name, *a))
+    monkeypatch.setattr(
+        importlib.util, "find_spec", lambda name, *a: None if name == "onnx" else real_find_spec(name, *a)
+    )
     assert main(["export", "mlp", "--onnx", str(tmp_path / "mlp.onnx")]) == 2
     assert "export needs the onnx package" in capsys.readouterr().err
     assert not (tmp_path / "mlp.onnx").exists()
 
 
-@pytest.mark.parametrize("arch, options, inputs, outputs", [
-    ("mlp", [], ["input"], ["logits"]),
-    ("bert_qa", ["--set", "layers=1", "--set", "hidden=32", "--set", "heads=2", "--set", "intermediate=64",
-                 "--set", "seq_len=16"], ["input_ids", "attention_mask", "token_type_ids"], ["start_logits", "end_logits"]),
-])
+@pytest.mark.parametrize(
+    "arch, options, inputs, outputs",
+    [
+        ("mlp", [], ["input"], ["logits"]),
+        (
+            "bert_qa",
+            [
+                "--set",
+                "layers=1",
+                "--set",
+                "hidden=32",
+                "--set",
+                "heads=2",
+                "--set",
+                "intermediate=64",
+                "--set",
+                "seq_len=16",
+            ],
+            ["input_ids", "attention_mask", "token_type_ids"],
+            ["start_logits", "end_logits"],
+        ),
+    ],
+)
 def test_onnx_export_has_named_inputs_and_outputs_and_a_dynamic_batch(arch, options, inputs, outputs, tmp_path):
     import onnx  # a test dependency (pyproject: test extra)
+
     path = tmp_path / f"{arch}.onnx"
     assert main(["export", arch, *options, "--onnx", str(path)]) == 0
     graph = onnx.load(str(path)).graph

@@ -1,4 +1,5 @@
 """Train step, evaluation and fit: losses on logits, accuracy that means what it says."""
+
 from __future__ import annotations
 
 import pytest
@@ -26,8 +27,9 @@ def test_train_steps_reduce_the_loss_on_a_fixed_batch():
 
 def test_qa_train_step_updates_every_weight_it_should():
     torch.manual_seed(0)
-    config = models.make_config("bert_qa", vocab=64, layers=1, hidden=16, heads=2, intermediate=32,
-                                positions=32, seq_len=16, attention="eager")
+    config = models.make_config(
+        "bert_qa", vocab=64, layers=1, hidden=16, heads=2, intermediate=32, positions=32, seq_len=16, attention="eager"
+    )
     model = models.build_from_config(config)
     before = model.qa_outputs.weight.detach().clone()
     optimizer = torch.optim.SGD(model.parameters(), lr=0.1)

@@ -1,4 +1,6 @@
-"""What a benchmark ran: op listings, their diffs, and how the gate judges them with instruction counts."""
+"""What a benchmark ran (models.probe): op listings, their diffs, callgrind's requests outside
+valgrind, and how the gate judges them with instruction counts."""
+
 from __future__ import annotations
 
 import torch
@@ -7,7 +9,10 @@ from hypothesis import strategies as st
 
 from models import schema
 from models.gate import rules
-from models.gate.work import CHANGES_SHOWN, Callgrind, op_changes, ops_of_one_call, signature
+from models.probe.callgrind import Callgrind
+from models.probe.ops import CHANGES_SHOWN, op_changes, ops_of_one_call, signature
+from models.schema import Verdict
+
 from strategies import op_listings
 
 
@@ -50,23 +55,33 @@ def test_a_backward_and_an_autocast_dtype_are_in_the_listing():
 
     assert any(text.startswith("aten::mm(") for text in ops_of_one_call(train_call))  # the weight's gradient
     changes = op_changes(ops_of_one_call(lambda: layer(inputs)), ops_of_one_call(bf16_call))
-    assert changes == ["+3 aten::_to_copy",  # autocast's casts of input, weight and bias
-                       "aten::addmm: (f32[4], f32[3,6], f32[6,4]) -> (bf16[4], bf16[3,6], bf16[6,4])",
-                       "aten::t: (f32[4,6]) -> (bf16[4,6])"]
+    assert changes == [
+        "+3 aten::_to_copy",  # autocast's casts of input, weight and bias
+        "aten::addmm: (f32[4], f32[3,6], f32[6,4]) -> (bf16[4], bf16[3,6], bf16[6,4])",
+        "aten::t: (f32[4,6]) -> (bf16[4,6])",
+    ]
 
 
 def test_signature_names_dtype_shape_layout_and_long_tensor_lists():
     image = torch.zeros(2, 3, 4, 4).to(memory_format=torch.channels_last)
     assert signature("aten::conv", (image, 3, [torch.zeros(2)] * 7), {}) == "aten::conv(f32[2,3,4,4]:cl, [7 tensors])"
-    assert signature("aten::cat", ([torch.zeros(1, dtype=torch.int64)] * 2,), {"dim": 0}) == "aten::cat([i64[1], i64[1]])"
+    assert (
+        signature("aten::cat", ([torch.zeros(1, dtype=torch.int64)] * 2,), {"dim": 0}) == "aten::cat([i64[1], i64[1]])"
+    )
 
 
 def test_op_changes_count_changes_first_then_shape_changes():
-    before = {"aten::addmm(f32[64,784])": 3, "aten::bmm(f32[12,128,64])": 0,
-              "aten::_scaled_dot_product_flash_attention_for_cpu(f32[1,12,128,64])": 12}
+    before = {
+        "aten::addmm(f32[64,784])": 3,
+        "aten::bmm(f32[12,128,64])": 0,
+        "aten::_scaled_dot_product_flash_attention_for_cpu(f32[1,12,128,64])": 12,
+    }
     after = {"aten::addmm(bf16[64,784])": 3, "aten::bmm(f32[12,128,64])": 24}
-    assert op_changes(before, after) == ["+24 aten::bmm", "-12 aten::_scaled_dot_product_flash_attention_for_cpu",
-                                         "aten::addmm: (f32[64,784]) -> (bf16[64,784])"]
+    assert op_changes(before, after) == [
+        "+24 aten::bmm",
+        "-12 aten::_scaled_dot_product_flash_attention_for_cpu",
+        "aten::addmm: (f32[64,784]) -> (bf16[64,784])",
+    ]
 
 
 def test_op_changes_are_cut_after_a_few_with_a_count_of_the_rest():
@@ -77,13 +92,17 @@ def test_op_changes_are_cut_after_a_few_with_a_count_of_the_rest():
 
 @given(op_listings(), op_listings())
 def test_op_changes_are_empty_exactly_when_the_listings_agree(before, after):
-    same = {text: count for text, count in before.items() if count} == {text: count for text, count in after.items() if count}
+    same = {text: count for text, count in before.items() if count} == {
+        text: count for text, count in after.items() if count
+    }
     assert (op_changes(before, after) == []) == same
     assert (op_changes(after, before) == []) == same
 
 
-def verdict(judged: str = "ok") -> rules.Verdict:
-    return rules.Verdict("bench/test_latency.py::test_inference[mlp-bs1-cpu-fp32]", judged, 1e-3, 1e-3, 1.0, 1.1)
+def verdict(judged: Verdict = Verdict.OK) -> rules.BenchmarkVerdict:
+    return rules.BenchmarkVerdict(
+        "bench/test_latency.py::test_inference[mlp-bs1-cpu-fp32]", judged, 1e-3, 1e-3, 1.0, 1.1
+    )
 
 
 def work(instructions: int | None, ops: dict | None = None) -> dict:
@@ -91,27 +110,32 @@ def work(instructions: int | None, ops: dict | None = None) -> dict:
 
 
 def test_more_instructions_than_the_threshold_is_a_failing_regression_whatever_the_timing():
-    judged = rules.with_work(verdict(), work(1_000_000), work(1_011_000), 0.01)
+    judged = rules.with_counts_and_ops(verdict(), work(1_000_000), work(1_011_000), 0.01)
     assert (judged.verdict, round(judged.instructions_ratio, 3)) == ("instructions regression", 1.011)
-    assert judged.verdict in rules.FAILING
-    assert rules.with_work(verdict("faster"), work(100), work(102), 0.01).verdict == "instructions regression"
-    assert rules.with_work(verdict(), work(1_000_000), work(1_009_000), 0.01).verdict == "ok"
+    assert judged.verdict.fails
+    assert (
+        rules.with_counts_and_ops(verdict(Verdict.FASTER), work(100), work(102), 0.01).verdict
+        == "instructions regression"
+    )
+    assert rules.with_counts_and_ops(verdict(), work(1_000_000), work(1_009_000), 0.01).verdict == "ok"
 
 
 def test_a_timing_regression_stays_one_and_carries_the_op_changes():
-    judged = rules.with_work(verdict("regression"), work(100, {"aten::relu()": 1}), work(200, {"aten::relu()": 2}), 0.01)
+    judged = rules.with_counts_and_ops(
+        verdict(Verdict.REGRESSION), work(100, {"aten::relu()": 1}), work(200, {"aten::relu()": 2}), 0.01
+    )
     assert (judged.verdict, judged.op_changes) == ("regression", ("+1 aten::relu",))
 
 
 def test_changed_ops_without_a_verdict_are_changed_work_not_a_failure():
-    judged = rules.with_work(verdict(), work(100, {"aten::sdpa()": 1}), work(100, {"aten::bmm()": 2}), 0.01)
-    assert judged.verdict == "changed work" and judged.verdict not in rules.FAILING
+    judged = rules.with_counts_and_ops(verdict(), work(100, {"aten::sdpa()": 1}), work(100, {"aten::bmm()": 2}), 0.01)
+    assert judged.verdict == "changed work" and not judged.verdict.fails
     assert judged.op_changes == ("+2 aten::bmm", "-1 aten::sdpa")
 
 
 def test_without_both_counts_or_listings_only_the_timing_judges():
-    assert rules.with_work(verdict(), work(None), work(120), 0.01) == verdict()
-    assert rules.with_work(verdict(), None, None, 0.01) == verdict()
+    assert rules.with_counts_and_ops(verdict(), work(None), work(120), 0.01) == verdict()
+    assert rules.with_counts_and_ops(verdict(), None, None, 0.01) == verdict()
 
 
 @given(st.integers(min_value=0, max_value=3))

@@ -2,6 +2,7 @@
 
 The weights are never downloaded: a benchmark or a count needs the shapes, not the training.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -27,12 +28,19 @@ class BertQAConfig(ArchConfig):
 
     def check(self) -> None:
         self.positive("vocab", "layers", "hidden", "heads", "intermediate", "positions", "seq_len")
-        require(self.hidden % self.heads == 0, "heads",
-                f"hidden={self.hidden} is not divisible into {self.heads} heads")
-        require(self.seq_len <= self.positions, "seq_len",
-                f"{self.seq_len} tokens exceed the {self.positions} position embeddings")
-        require(self.attention in ATTENTION_IMPLEMENTATIONS, "attention",
-                f"{self.attention!r} is not one of {', '.join(ATTENTION_IMPLEMENTATIONS)}")
+        require(
+            self.hidden % self.heads == 0, "heads", f"hidden={self.hidden} is not divisible into {self.heads} heads"
+        )
+        require(
+            self.seq_len <= self.positions,
+            "seq_len",
+            f"{self.seq_len} tokens exceed the {self.positions} position embeddings",
+        )
+        require(
+            self.attention in ATTENTION_IMPLEMENTATIONS,
+            "attention",
+            f"{self.attention!r} is not one of {', '.join(ATTENTION_IMPLEMENTATIONS)}",
+        )
 
     @property
     def head_dim(self) -> int:
@@ -49,9 +57,13 @@ def build(config: BertQAConfig) -> nn.Module:
 
     transformers_logging.set_verbosity_error()
     bert_config = BertConfig(
-        vocab_size=config.vocab, hidden_size=config.hidden, num_hidden_layers=config.layers,
-        num_attention_heads=config.heads, intermediate_size=config.intermediate,
-        max_position_embeddings=config.positions, type_vocab_size=TOKEN_TYPES,
-        attn_implementation=config.attention)
+        vocab_size=config.vocab,
+        hidden_size=config.hidden,
+        num_hidden_layers=config.layers,
+        num_attention_heads=config.heads,
+        intermediate_size=config.intermediate,
+        max_position_embeddings=config.positions,
+        type_vocab_size=TOKEN_TYPES,
+        attn_implementation=config.attention,
+    )
     return BertForQuestionAnswering(bert_config)
-

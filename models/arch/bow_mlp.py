@@ -1,4 +1,5 @@
 """The SST-2 lab's bag-of-words MLP: word-count vector in, `layers` ReLU layers, one logit out."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass

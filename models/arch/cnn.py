@@ -4,6 +4,7 @@ The pools are the lab's `nn.MaxPool2d(2, stride)`, which floors: an odd map lose
 column (kernel 3: 11x11 -> 5x5). So kernel 7 with 3 blocks leaves no pixels on 28x28 (22, 11, 5,
 2, then a 2x2 conv gives 1x1 and the stride-1 pool 0x0) and is a ConfigError, as PyTorch would
 fail; the sweeps hold only combinations that fit."""
+
 from __future__ import annotations
 
 from collections import OrderedDict
@@ -50,7 +51,8 @@ class CNNConfig(ArchConfig):
             if after_pool < 1:
                 raise ConfigError(
                     f"kernel: {kernel}x{kernel} conv{block} on a {size}x{size} map leaves no pixels "
-                    f"(image_size={self.image_size}, conv_layers={self.conv_layers})")
+                    f"(image_size={self.image_size}, conv_layers={self.conv_layers})"
+                )
             size = after_pool
         return size
 
@@ -70,4 +72,3 @@ def build(config: CNNConfig) -> nn.Module:
     layers["relu"] = nn.ReLU()
     layers["head"] = nn.Linear(config.hidden, config.classes)
     return nn.Sequential(layers)
-

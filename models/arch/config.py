@@ -3,6 +3,7 @@
 A config is a frozen dataclass. Its fields are the user's options (`--set key=value` on the CLI,
 keyword arguments to `models.build`), so each field's type decides how a string is parsed.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -50,7 +51,7 @@ class ArchConfig:
         """Raise ConfigError for options that cannot build a model."""
 
     @classmethod
-    def from_options(cls, **options) -> "ArchConfig":
+    def from_options(cls, **options) -> ArchConfig:
         """Build a config from keyword options; strings are parsed by each field's type."""
         hints = typing.get_type_hints(cls)
         known = {field.name for field in dataclasses.fields(cls)}
@@ -68,16 +69,20 @@ class ArchConfig:
 
     def options(self) -> dict:
         """The config as plain JSON-ready values (tuples become lists)."""
-        return {key: list(value) if isinstance(value, tuple) else value
-                for key, value in dataclasses.asdict(self).items()}
+        return {
+            key: list(value) if isinstance(value, tuple) else value for key, value in dataclasses.asdict(self).items()
+        }
 
     def positive(self, *fields: str) -> None:
         """Check that each named integer field (or every item of a list field) is positive."""
         for field in fields:
             value = getattr(self, field)
             items = value if isinstance(value, tuple) else (value,)
-            require(all(isinstance(item, int) and item > 0 for item in items) and len(items) > 0,
-                    field, f"must be positive integers, got {value!r}")
+            require(
+                all(isinstance(item, int) and item > 0 for item in items) and len(items) > 0,
+                field,
+                f"must be positive integers, got {value!r}",
+            )
 
 
 def parse_assignments(assignments: list[str]) -> dict[str, str]:

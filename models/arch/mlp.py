@@ -1,4 +1,5 @@
 """The labs' MNIST multi-layer perceptron: flatten, Linear+ReLU per hidden width, a logit head."""
+
 from __future__ import annotations
 
 from collections import OrderedDict

@@ -1,8 +1,9 @@
 """The registry of architectures: name -> config type, builder, task. One place lists them all."""
+
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from torch import nn
 
@@ -22,13 +23,16 @@ class Architecture:
         return self.config_type.from_options(**options)
 
 
-ARCHITECTURES: dict[str, Architecture] = {arch.name: arch for arch in (
-    Architecture("mlp", mlp.MLPConfig, mlp.build, "mnist", "MNIST multi-layer perceptron (labs 1-2)"),
-    Architecture("cnn", cnn.CNNConfig, cnn.build, "mnist", "MNIST small CNN, conv+maxpool blocks (lab 2)"),
-    Architecture("bow_mlp", bow_mlp.BowMLPConfig, bow_mlp.build, "sst2", "SST-2 bag-of-words MLP (lab 3)"),
-    Architecture("resnet18", resnet.ResNetConfig, resnet.build, "mnist", "torchvision ResNet18"),
-    Architecture("bert_qa", bert.BertQAConfig, bert.build, "qa", "transformers BERT-base question answering"),
-)}
+ARCHITECTURES: dict[str, Architecture] = {
+    arch.name: arch
+    for arch in (
+        Architecture("mlp", mlp.MLPConfig, mlp.build, "mnist", "MNIST multi-layer perceptron (labs 1-2)"),
+        Architecture("cnn", cnn.CNNConfig, cnn.build, "mnist", "MNIST small CNN, conv+maxpool blocks (lab 2)"),
+        Architecture("bow_mlp", bow_mlp.BowMLPConfig, bow_mlp.build, "sst2", "SST-2 bag-of-words MLP (lab 3)"),
+        Architecture("resnet18", resnet.ResNetConfig, resnet.build, "mnist", "torchvision ResNet18"),
+        Architecture("bert_qa", bert.BertQAConfig, bert.build, "qa", "transformers BERT-base question answering"),
+    )
+}
 
 
 def get_architecture(name: str) -> Architecture:

@@ -1,4 +1,5 @@
 """torchvision's ResNet18 itself, with the input channels and image size made options."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass

@@ -19,11 +19,12 @@ The convention, stated once for the whole suite:
 
 A formula reads a Layer's shapes and attributes and returns a Cost; it never touches a module.
 """
+
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from math import prod
-from typing import Callable
 
 from models.arch.geometry import window_output_size
 
@@ -58,6 +59,7 @@ def formula(type_name: str) -> Callable[[Formula], Formula]:
     def register(function: Formula) -> Formula:
         FORMULAS[type_name] = function
         return function
+
     return register
 
 
@@ -81,28 +83,38 @@ def linear(layer: Layer) -> Cost:
 @formula("Conv2d")
 def conv2d(layer: Layer) -> Cost:
     a = layer.attrs
-    (kh, kw), (sh, sw), (ph, pw), (dh, dw) = (_pair(a.get(key, default)) for key, default in (
-        ("kernel", None), ("stride", 1), ("padding", 0), ("dilation", 1)))
+    (kh, kw), (sh, sw), (ph, pw), (dh, dw) = (
+        _pair(a.get(key, default))
+        for key, default in (("kernel", None), ("stride", 1), ("padding", 0), ("dilation", 1))
+    )
     groups, bias = a.get("groups", 1), a.get("bias", True)
     batch, _, height, width = layer.input_shape
-    output = (batch, a["out_channels"], window_output_size(height, kh, sh, ph, dh),
-              window_output_size(width, kw, sw, pw, dw))
+    output = (
+        batch,
+        a["out_channels"],
+        window_output_size(height, kh, sh, ph, dh),
+        window_output_size(width, kw, sw, pw, dw),
+    )
     weight = (a["out_channels"], a["in_channels"] // groups, kh, kw)
     macs = numel(output) * numel(weight[1:])
     bias_adds = numel(output) if bias else 0
-    return Cost(output, weight, numel(weight) + (a["out_channels"] if bias else 0), macs, macs,
-                bias_adds, bias_adds)
+    return Cost(output, weight, numel(weight) + (a["out_channels"] if bias else 0), macs, macs, bias_adds, bias_adds)
 
 
 def _pool_output(layer: Layer) -> tuple[Shape, int]:
     a = layer.attrs
-    (kh, kw), (ph, pw), (dh, dw) = (_pair(a.get(key, default)) for key, default in (
-        ("kernel", None), ("padding", 0), ("dilation", 1)))
+    (kh, kw), (ph, pw), (dh, dw) = (
+        _pair(a.get(key, default)) for key, default in (("kernel", None), ("padding", 0), ("dilation", 1))
+    )
     sh, sw = _pair(a.get("stride") or a["kernel"])
     batch, channels, height, width = layer.input_shape
     ceil_mode = a.get("ceil_mode", False)
-    return (batch, channels, window_output_size(height, kh, sh, ph, dh, ceil_mode),
-            window_output_size(width, kw, sw, pw, dw, ceil_mode)), kh * kw
+    return (
+        batch,
+        channels,
+        window_output_size(height, kh, sh, ph, dh, ceil_mode),
+        window_output_size(width, kw, sw, pw, dw, ceil_mode),
+    ), kh * kw
 
 
 @formula("MaxPool2d")
@@ -128,17 +140,26 @@ def adaptive_avg_pool2d(layer: Layer) -> Cost:
 def batch_norm2d(layer: Layer) -> Cost:
     affine = layer.attrs.get("affine", True)
     elements = numel(layer.input_shape)
-    return Cost(layer.input_shape, (layer.attrs["num_features"],) if affine else None,
-                2 * layer.attrs["num_features"] if affine else 0,
-                fvcore=elements * (2 if affine else 1), other_ops=2 * elements)
+    return Cost(
+        layer.input_shape,
+        (layer.attrs["num_features"],) if affine else None,
+        2 * layer.attrs["num_features"] if affine else 0,
+        fvcore=elements * (2 if affine else 1),
+        other_ops=2 * elements,
+    )
 
 
 @formula("LayerNorm")
 def layer_norm(layer: Layer) -> Cost:
     affine, width = layer.attrs.get("affine", True), layer.attrs["normalized"]
     elements = numel(layer.input_shape)
-    return Cost(layer.input_shape, (width,) if affine else None, 2 * width if affine else 0,
-                fvcore=elements * (5 if affine else 4), other_ops=5 * elements)
+    return Cost(
+        layer.input_shape,
+        (width,) if affine else None,
+        2 * width if affine else 0,
+        fvcore=elements * (5 if affine else 4),
+        other_ops=5 * elements,
+    )
 
 
 @formula("Embedding")
@@ -150,6 +171,7 @@ def embedding(layer: Layer) -> Cost:
 def _elementwise(ops_per_element: int) -> Formula:
     def cost(layer: Layer) -> Cost:
         return Cost(layer.input_shape, other_ops=ops_per_element * numel(layer.input_shape))
+
     return cost
 
 

@@ -5,12 +5,13 @@ fvcore gaps this module closes or states:
     Q.K^T and A.V. SDPA_HANDLES registers a handle counting exactly what eager attention's two
     matmuls count, so both implementations report the same total.
   * fvcore counts the traced graph, and tracing prunes computation whose result is unused (a
-    pooler whose output nobody reads counts 0). `Measured.uncalled` lists modules the trace never
+    pooler whose output nobody reads counts 0). `MeasuredCounts.uncalled` lists modules the trace never
     entered, and `check` prints them instead of letting them vanish; the analytic walk counts every
     layer the forward pass runs.
   * FlopCounterMode has no formula for the CPU SDPA kernel, so the `complete` view is checked
     against it on the eager-attention twin of the config (same shapes, same products).
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -47,7 +48,7 @@ def fvcore_analysis(model: torch.nn.Module, inputs: tuple):
 
 
 @dataclass
-class Measured:
+class MeasuredCounts:
     params: int
     fvcore_total: int
     fvcore_by_module: dict[str, int]
@@ -61,7 +62,7 @@ def eager_twin(config):
     return dataclasses.replace(config, attention="eager") if hasattr(config, "attention") else config
 
 
-def measure(config, batch_size: int = 1) -> Measured:
+def measure(config, batch_size: int = 1) -> MeasuredCounts:
     """Build the real model (eval, float32), trace it with fvcore, run it under FlopCounterMode."""
     from torch.utils.flop_counter import FlopCounterMode
 
@@ -80,34 +81,52 @@ def measure(config, batch_size: int = 1) -> Measured:
     twin_model = model if twin is config else build_from_config(twin).eval()
     with torch.inference_mode(), FlopCounterMode(display=False) as counter:
         twin_model(*inputs)
-    return Measured(sum(p.numel() for p in model.parameters()), total, by_module, total - handled,
-                    int(counter.get_total_flops()), uncalled)
+    return MeasuredCounts(
+        sum(p.numel() for p in model.parameters()),
+        total,
+        by_module,
+        total - handled,
+        int(counter.get_total_flops()),
+        uncalled,
+    )
 
 
 def check(config, batch_size: int = 1) -> tuple[bool, list[str]]:
     """Analytic against measured, side by side; returns (all equal, report lines)."""
     fvcore_view, complete_view = count(config, batch_size, view="fvcore"), count(config, batch_size, view="complete")
     measured = measure(config, batch_size)
-    pairs = [("params", fvcore_view.params, measured.params, "sum(p.numel())"),
-             ("fvcore MACs", fvcore_view.macs, measured.fvcore_total, "fvcore + SDPA handle"),
-             ("complete MACs", complete_view.macs, measured.flop_counter_flops / 2,
-              "FlopCounterMode / 2" + (" (eager twin)" if eager_twin(config) is not config else ""))]
+    pairs = [
+        ("params", fvcore_view.params, measured.params, "sum(p.numel())"),
+        ("fvcore MACs", fvcore_view.macs, measured.fvcore_total, "fvcore + SDPA handle"),
+        (
+            "complete MACs",
+            complete_view.macs,
+            measured.flop_counter_flops / 2,
+            "FlopCounterMode / 2" + (" (eager twin)" if eager_twin(config) is not config else ""),
+        ),
+    ]
     lines = [f"{'quantity':<15} {'analytic':>16} {'measured':>16}  source"]
     ok = True
     for label, analytic, observed, source in pairs:
         same = analytic == observed
         ok &= same
         lines.append(f"{label:<15} {analytic:>16,} {observed:>16,.0f}  {source}{'' if same else '  MISMATCH'}")
-    mismatched = [name for name, value in measured.fvcore_by_module.items()
-                  if fvcore_view.module_macs(name) != value]
+    mismatched = [name for name, value in measured.fvcore_by_module.items() if fvcore_view.module_macs(name) != value]
     ok &= not mismatched
-    lines.append(f"per-module fvcore counts: {len(measured.fvcore_by_module) - len(mismatched)} of "
-                 f"{len(measured.fvcore_by_module)} modules equal"
-                 + "".join(f"\n  MISMATCH {name}: analytic {fvcore_view.module_macs(name):,} fvcore "
-                           f"{measured.fvcore_by_module[name]:,}" for name in mismatched[:10]))
+    lines.append(
+        f"per-module fvcore counts: {len(measured.fvcore_by_module) - len(mismatched)} of "
+        f"{len(measured.fvcore_by_module)} modules equal"
+        + "".join(
+            f"\n  MISMATCH {name}: analytic {fvcore_view.module_macs(name):,} fvcore "
+            f"{measured.fvcore_by_module[name]:,}"
+            for name in mismatched[:10]
+        )
+    )
     if measured.fvcore_without_handles != measured.fvcore_total:
-        lines.append(f"stock fvcore (no SDPA handle) reports {measured.fvcore_without_handles:,}: "
-                     f"it misses {measured.fvcore_total - measured.fvcore_without_handles:,} attention MACs")
+        lines.append(
+            f"stock fvcore (no SDPA handle) reports {measured.fvcore_without_handles:,}: "
+            f"it misses {measured.fvcore_total - measured.fvcore_without_handles:,} attention MACs"
+        )
     if measured.uncalled:
         shown = ", ".join(measured.uncalled[:3]) + (", ..." if len(measured.uncalled) > 3 else "")
         lines.append(f"{len(measured.uncalled)} modules fvcore's trace never entered (counted 0 there): {shown}")

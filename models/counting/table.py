@@ -1,11 +1,12 @@
 """The per-layer table and its totals: one row per layer call, in both views, as JSON or text."""
+
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
 from models.counting.formulas import Shape, numel
-from models.schema import DTYPE_BYTES, canonical_dtype
 from models.counting.walks import walk_layers
+from models.schema import DTYPE_BYTES, canonical_dtype
 
 VIEWS = ("fvcore", "complete")
 
@@ -51,16 +52,26 @@ class CountTable:
 
     def module_macs(self, module: str) -> int:
         """MACs of every row inside `module` (its own rows and its children's); "" is the model."""
-        return sum(row.macs for row in self.rows
-                   if not module or row.name == module or row.name.startswith(module + "."))
+        return sum(
+            row.macs for row in self.rows if not module or row.name == module or row.name.startswith(module + ".")
+        )
 
     def to_json(self) -> dict:
-        return {"params": self.params, "macs": self.macs, "flops": self.flops,
-                "other_ops": self.total("other_ops"), "view": self.view, "batch_size": self.batch_size,
-                "dtype": self.dtype, "weight_bytes": self.total("weight_bytes"),
-                "activation_bytes": self.total("activation_bytes"),
-                "layers": [{key: list(value) if isinstance(value, tuple) else value
-                            for key, value in asdict(row).items()} for row in self.rows]}
+        return {
+            "params": self.params,
+            "macs": self.macs,
+            "flops": self.flops,
+            "other_ops": self.total("other_ops"),
+            "view": self.view,
+            "batch_size": self.batch_size,
+            "dtype": self.dtype,
+            "weight_bytes": self.total("weight_bytes"),
+            "activation_bytes": self.total("activation_bytes"),
+            "layers": [
+                {key: list(value) if isinstance(value, tuple) else value for key, value in asdict(row).items()}
+                for row in self.rows
+            ],
+        }
 
 
 def count(config, batch_size: int = 1, dtype: str = "fp32", view: str = "fvcore") -> CountTable:
@@ -70,10 +81,23 @@ def count(config, batch_size: int = 1, dtype: str = "fp32", view: str = "fvcore"
     dtype = canonical_dtype(dtype)
     width = DTYPE_BYTES[dtype]
     rows = tuple(
-        Row(layer.name, layer.type, layer.input_shape, cost.output_shape, cost.weight_shape, cost.params,
-            cost.macs if view == "complete" else cost.fvcore, cost.params * width,
-            numel(cost.output_shape) * width, dtype, cost.other_ops, cost.bias_adds, cost.operand_shape)
-        for layer, cost in walk_layers(config, batch_size))
+        Row(
+            layer.name,
+            layer.type,
+            layer.input_shape,
+            cost.output_shape,
+            cost.weight_shape,
+            cost.params,
+            cost.macs if view == "complete" else cost.fvcore,
+            cost.params * width,
+            numel(cost.output_shape) * width,
+            dtype,
+            cost.other_ops,
+            cost.bias_adds,
+            cost.operand_shape,
+        )
+        for layer, cost in walk_layers(config, batch_size)
+    )
     return CountTable(view, batch_size, dtype, rows)
 
 
@@ -94,18 +118,32 @@ def _shape(shape: Shape | None) -> str:
 def render(table: CountTable) -> str:
     """A readable table with human units, then the totals and weights vs activations."""
     header = ("layer", "type", "input", "weight|operand", "output", "params", "MACs", "weights", "activations")
-    lines = [(row.name, row.type, _shape(row.input_shape),
-              _shape(row.weight_shape or row.operand_shape), _shape(row.output_shape), human(row.params),
-              human(row.macs), human(row.weight_bytes, "B"), human(row.activation_bytes, "B"))
-             for row in table.rows]
-    widths = [max(len(str(cell)) for cell in column) for column in zip(header, *lines)]
-    text = [" ".join(str(cell).ljust(width) for cell, width in zip(line, widths)).rstrip()
-            for line in (header, *lines)]
+    lines = [
+        (
+            row.name,
+            row.type,
+            _shape(row.input_shape),
+            _shape(row.weight_shape or row.operand_shape),
+            _shape(row.output_shape),
+            human(row.params),
+            human(row.macs),
+            human(row.weight_bytes, "B"),
+            human(row.activation_bytes, "B"),
+        )
+        for row in table.rows
+    ]
+    widths = [max(len(str(cell)) for cell in column) for column in zip(header, *lines, strict=True)]
+    text = [
+        " ".join(str(cell).ljust(width) for cell, width in zip(line, widths, strict=True)).rstrip()
+        for line in (header, *lines)
+    ]
     weights, activations = table.total("weight_bytes"), table.total("activation_bytes")
-    text += ["",
-             f"view {table.view}, batch size {table.batch_size}, dtype {table.dtype}",
-             f"params {table.params:,} ({human(table.params)})  MACs {table.macs:,} ({human(table.macs)})  "
-             f"FLOPs {table.flops:,} ({human(table.flops)})  other ops {table.total('other_ops'):,}",
-             f"weights {human(weights, 'B')}  activations {human(activations, 'B')}: "
-             f"activation memory is {'higher' if activations > weights else 'lower'} than weights"]
+    text += [
+        "",
+        f"view {table.view}, batch size {table.batch_size}, dtype {table.dtype}",
+        f"params {table.params:,} ({human(table.params)})  MACs {table.macs:,} ({human(table.macs)})  "
+        f"FLOPs {table.flops:,} ({human(table.flops)})  other ops {table.total('other_ops'):,}",
+        f"weights {human(weights, 'B')}  activations {human(activations, 'B')}: "
+        f"activation memory is {'higher' if activations > weights else 'lower'} than weights",
+    ]
     return "\n".join(text)

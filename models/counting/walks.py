@@ -4,17 +4,18 @@ A walk never builds or runs the model, so BERT-base or a config too large for me
 milliseconds. Layer names are the module names of the built model, so every row can be compared
 with what fvcore reports for that module.
 """
+
 from __future__ import annotations
 
+from collections.abc import Callable
 from math import prod
-from typing import Callable
 
 from models.arch.bert import TOKEN_TYPES, BertQAConfig
 from models.arch.bow_mlp import BowMLPConfig
 from models.arch.cnn import CNNConfig
-from models.counting.formulas import FORMULAS, Cost, Layer, Shape
 from models.arch.mlp import MLPConfig
 from models.arch.resnet import STAGE_BLOCKS, STAGE_WIDTHS, STEM_WIDTH, ResNetConfig
+from models.counting.formulas import FORMULAS, Cost, Layer, Shape
 
 
 class ShapeWalk:
@@ -34,7 +35,7 @@ class ShapeWalk:
 
 
 def _dense_stack(walk: ShapeWalk, prefix: str, shape: Shape, widths, outputs: int) -> Shape:
-    """Mirror of models.mlp.dense_stack."""
+    """Mirror of models.arch.mlp.dense_stack."""
     for index, width in enumerate(widths, start=1):
         shape = walk(f"{prefix}.relu{index}", "ReLU", walk.linear(f"{prefix}.fc{index}", shape, width))
     return walk.linear(f"{prefix}.head", shape, outputs)
@@ -52,18 +53,27 @@ def bow_mlp(config: BowMLPConfig, batch: int, walk: ShapeWalk) -> None:
 def cnn(config: CNNConfig, batch: int, walk: ShapeWalk) -> None:
     shape: Shape = (batch, config.in_channels, config.image_size, config.image_size)
     for block, (kernel, stride) in enumerate(config.blocks(), start=1):
-        shape = walk(f"conv{block}", "Conv2d", shape, in_channels=shape[1], out_channels=config.channels,
-                     kernel=kernel)
+        shape = walk(f"conv{block}", "Conv2d", shape, in_channels=shape[1], out_channels=config.channels, kernel=kernel)
         shape = walk(f"pool{block}", "MaxPool2d", shape, kernel=2, stride=stride)
     shape = walk("flatten", "Flatten", shape)
     shape = walk("relu", "ReLU", walk.linear("fc1", shape, config.hidden))
     walk.linear("head", shape, config.classes)
 
 
-def _conv_bn(walk: ShapeWalk, conv: str, norm: str, shape: Shape, width: int, kernel: int, stride: int,
-             padding: int) -> Shape:
-    shape = walk(conv, "Conv2d", shape, in_channels=shape[1], out_channels=width, kernel=kernel,
-                 stride=stride, padding=padding, bias=False)
+def _conv_bn(
+    walk: ShapeWalk, conv: str, norm: str, shape: Shape, width: int, kernel: int, stride: int, padding: int
+) -> Shape:
+    shape = walk(
+        conv,
+        "Conv2d",
+        shape,
+        in_channels=shape[1],
+        out_channels=width,
+        kernel=kernel,
+        stride=stride,
+        padding=padding,
+        bias=False,
+    )
     return walk(norm, "BatchNorm2d", shape, num_features=width)
 
 
@@ -72,11 +82,12 @@ def resnet18(config: ResNetConfig, batch: int, walk: ShapeWalk) -> None:
     shape: Shape = (batch, config.in_channels, config.image_size, config.image_size)
     shape = walk("relu", "ReLU", _conv_bn(walk, "conv1", "bn1", shape, STEM_WIDTH, 7, 2, 3))
     shape = walk("maxpool", "MaxPool2d", shape, kernel=3, stride=2, padding=1)
-    for stage, (blocks, width) in enumerate(zip(STAGE_BLOCKS, STAGE_WIDTHS), start=1):
+    for stage, (blocks, width) in enumerate(zip(STAGE_BLOCKS, STAGE_WIDTHS, strict=True), start=1):
         for block in range(blocks):
             prefix, stride, block_input = f"layer{stage}.{block}", (2 if stage > 1 and block == 0 else 1), shape
-            shape = walk(f"{prefix}.relu", "ReLU",
-                         _conv_bn(walk, f"{prefix}.conv1", f"{prefix}.bn1", shape, width, 3, stride, 1))
+            shape = walk(
+                f"{prefix}.relu", "ReLU", _conv_bn(walk, f"{prefix}.conv1", f"{prefix}.bn1", shape, width, 3, stride, 1)
+            )
             shape = _conv_bn(walk, f"{prefix}.conv2", f"{prefix}.bn2", shape, width, 3, 1, 1)
             if stride != 1 or block_input[1] != width:
                 _conv_bn(walk, f"{prefix}.downsample.0", f"{prefix}.downsample.1", block_input, width, 1, stride, 0)
@@ -89,32 +100,46 @@ def bert_qa(config: BertQAConfig, batch: int, walk: ShapeWalk) -> None:
     """transformers' BertForQuestionAnswering: embeddings, encoder blocks, the span head."""
     tokens, width, heads, head_dim = (batch, config.seq_len), config.hidden, config.heads, config.head_dim
     walk("bert.embeddings.word_embeddings", "Embedding", tokens, num_embeddings=config.vocab, embedding_dim=width)
-    walk("bert.embeddings.token_type_embeddings", "Embedding", tokens, num_embeddings=TOKEN_TYPES,
-         embedding_dim=width)
-    walk("bert.embeddings.position_embeddings", "Embedding", (1, config.seq_len),
-         num_embeddings=config.positions, embedding_dim=width)
+    walk("bert.embeddings.token_type_embeddings", "Embedding", tokens, num_embeddings=TOKEN_TYPES, embedding_dim=width)
+    walk(
+        "bert.embeddings.position_embeddings",
+        "Embedding",
+        (1, config.seq_len),
+        num_embeddings=config.positions,
+        embedding_dim=width,
+    )
     hidden = walk("bert.embeddings.LayerNorm", "LayerNorm", (*tokens, width), normalized=width)  # (B, T, C)
     for index in range(config.layers):
         block = f"bert.encoder.layer.{index}"
         for projection in ("query", "key", "value"):
             walk.linear(f"{block}.attention.self.{projection}", hidden, width)
         per_head = (batch, heads, config.seq_len, head_dim)  # (B, H, T, D)
-        scores = walk(f"{block}.attention.self.scores", "MatMul", per_head,
-                      operand_shape=(batch, heads, head_dim, config.seq_len))  # Q.K^T: (B, H, T, T)
+        scores = walk(
+            f"{block}.attention.self.scores", "MatMul", per_head, operand_shape=(batch, heads, head_dim, config.seq_len)
+        )  # Q.K^T: (B, H, T, T)
         walk(f"{block}.attention.self.softmax", "Softmax", scores, scaled_masked=True)
         walk(f"{block}.attention.self.context", "MatMul", scores, operand_shape=per_head)  # A.V: (B, H, T, D)
         attended = walk.linear(f"{block}.attention.output.dense", hidden, width)
         hidden = walk(f"{block}.attention.output.LayerNorm", "LayerNorm", attended, normalized=width)
         expanded = walk.linear(f"{block}.intermediate.dense", hidden, config.intermediate)
         walk(f"{block}.intermediate.intermediate_act_fn", "GELU", expanded)
-        hidden = walk(f"{block}.output.LayerNorm", "LayerNorm",
-                      walk.linear(f"{block}.output.dense", expanded, width), normalized=width)
+        hidden = walk(
+            f"{block}.output.LayerNorm",
+            "LayerNorm",
+            walk.linear(f"{block}.output.dense", expanded, width),
+            normalized=width,
+        )
     walk.linear("qa_outputs", hidden, 2)  # start and end logit per token
 
 
 Walk = Callable[..., None]
-WALKS: dict[type, Walk] = {MLPConfig: mlp, CNNConfig: cnn, BowMLPConfig: bow_mlp, ResNetConfig: resnet18,
-                           BertQAConfig: bert_qa}
+WALKS: dict[type, Walk] = {
+    MLPConfig: mlp,
+    CNNConfig: cnn,
+    BowMLPConfig: bow_mlp,
+    ResNetConfig: resnet18,
+    BertQAConfig: bert_qa,
+}
 
 
 def walk_layers(config, batch_size: int) -> list[tuple[Layer, Cost]]:

@@ -1,4 +1,5 @@
 """MNIST from IDX files (torchvision's reader), the official download on request, else synthetic digits."""
+
 from __future__ import annotations
 
 import gzip
@@ -50,8 +51,11 @@ def synthetic_mnist(rows: int = SYNTHETIC_MNIST_ROWS) -> TaskData:
     """The synthetic digits (models.data.synthetic), split 4:1 and normalized like real MNIST."""
     images, labels = synthetic_digits(rows)
     cut = rows * 4 // 5
-    return TaskData(_mnist_split(images[:cut], labels[:cut]), _mnist_split(images[cut:], labels[cut:]),
-                    f"synthetic MNIST-shaped set ({cut} train / {rows - cut} eval)")
+    return TaskData(
+        _mnist_split(images[:cut], labels[:cut]),
+        _mnist_split(images[cut:], labels[cut:]),
+        f"synthetic MNIST-shaped set ({cut} train / {rows - cut} eval)",
+    )
 
 
 def load_mnist(data_dir: str | os.PathLike | None = None, download: bool = False) -> TaskData:
@@ -60,19 +64,30 @@ def load_mnist(data_dir: str | os.PathLike | None = None, download: bool = False
     if directory is None and not download:
         return synthetic_mnist()
     if directory is not None:
-        found = {stem: _find_idx(directory, stem) for stem in (
-            "train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte")}
+        found = {
+            stem: _find_idx(directory, stem)
+            for stem in (
+                "train-images-idx3-ubyte",
+                "train-labels-idx1-ubyte",
+                "t10k-images-idx3-ubyte",
+                "t10k-labels-idx1-ubyte",
+            )
+        }
         test_images, test_labels = found["t10k-images-idx3-ubyte"], found["t10k-labels-idx1-ubyte"]
         if test_images and test_labels:
             test = _mnist_split(_read_idx(test_images), _read_idx(test_labels))
             if found["train-images-idx3-ubyte"] and found["train-labels-idx1-ubyte"]:
-                train = _mnist_split(_read_idx(found["train-images-idx3-ubyte"]),
-                                     _read_idx(found["train-labels-idx1-ubyte"]))
+                train = _mnist_split(
+                    _read_idx(found["train-images-idx3-ubyte"]), _read_idx(found["train-labels-idx1-ubyte"])
+                )
                 return TaskData(train, test, f"real MNIST from {directory} ({len(train)} train / {len(test)} test)")
             head, tail = torch.arange(MNIST_TEST_TRAIN_ROWS), torch.arange(MNIST_TEST_TRAIN_ROWS, len(test))
-            return TaskData(DenseSplit(*test.batch(head)), DenseSplit(*test.batch(tail)),
-                            f"real MNIST t10k split from {directory}, split in order "
-                            f"({len(head)} train / {len(tail)} eval): the 60k train split is absent")
+            return TaskData(
+                DenseSplit(*test.batch(head)),
+                DenseSplit(*test.batch(tail)),
+                f"real MNIST t10k split from {directory}, split in order "
+                f"({len(head)} train / {len(tail)} eval): the 60k train split is absent",
+            )
         if not download:
             raise DataError(f"no MNIST IDX files under {directory} (looked in mnist/, MNIST/raw/ and the dir itself)")
     return _download_mnist(directory)
@@ -86,5 +101,8 @@ def _download_mnist(directory: Path | None) -> TaskData:
         train, test = (MNIST(str(root), train=flag, download=True) for flag in (True, False))
     except Exception as error:  # network errors come in many types
         raise DataError(f"MNIST download into {root} failed: {error}") from None
-    return TaskData(_mnist_split(train.data, train.targets), _mnist_split(test.data, test.targets),
-                    f"real MNIST downloaded into {root} ({len(train.data)} train / {len(test.data)} test)")
+    return TaskData(
+        _mnist_split(train.data, train.targets),
+        _mnist_split(test.data, test.targets),
+        f"real MNIST downloaded into {root} ({len(train.data)} train / {len(test.data)} test)",
+    )

@@ -3,12 +3,14 @@
 Splits are tensors indexed by row, so batches come from `iterate_batches` without a DataLoader's
 per-item cost.
 """
+
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator, Protocol
+from typing import Protocol
 
 import torch
 
@@ -39,6 +41,7 @@ class DenseSplit:
 @dataclass
 class BagOfWordsSplit:
     """Sentences as vocabulary ids in CSR layout; dense word-count rows are built per batch."""
+
     offsets: torch.Tensor  # (N + 1,) start of each sentence in token_ids
     token_ids: torch.Tensor  # (total tokens,) in-vocabulary ids only
     labels: torch.Tensor  # (N,) 1.0 = positive
@@ -68,14 +71,18 @@ class TaskData:
         return self.source.startswith("synthetic")
 
 
-def iterate_batches(split: Split, batch_size: int, shuffle: bool = False,
-                    seed: int = 0) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
+def iterate_batches(
+    split: Split, batch_size: int, shuffle: bool = False, seed: int = 0
+) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
     if batch_size < 1:
         raise ValueError(f"batch_size: must be at least 1, got {batch_size}")
-    order = (torch.randperm(len(split), generator=torch.Generator().manual_seed(seed))
-             if shuffle else torch.arange(len(split)))
+    order = (
+        torch.randperm(len(split), generator=torch.Generator().manual_seed(seed))
+        if shuffle
+        else torch.arange(len(split))
+    )
     for start in range(0, len(split), batch_size):
-        yield split.batch(order[start:start + batch_size])
+        yield split.batch(order[start : start + batch_size])
 
 
 def resolve_data_dir(data_dir: str | os.PathLike | None = None) -> Path | None:

@@ -1,4 +1,5 @@
 """SST-2 sentences as bag-of-words count vectors over the top-k training words, as the lab did."""
+
 from __future__ import annotations
 
 import os
@@ -17,8 +18,12 @@ def featurize(sentences: list[str], labels: list[int], words: dict[str, int]) ->
     for sentence in sentences:
         token_ids.extend(index for word in sentence.split() if (index := words.get(word)) is not None)
         offsets.append(len(token_ids))
-    return BagOfWordsSplit(torch.tensor(offsets), torch.tensor(token_ids, dtype=torch.long),
-                           torch.tensor(labels, dtype=torch.float32), len(words))
+    return BagOfWordsSplit(
+        torch.tensor(offsets),
+        torch.tensor(token_ids, dtype=torch.long),
+        torch.tensor(labels, dtype=torch.float32),
+        len(words),
+    )
 
 
 def top_words(sentences: list[str], vocab: int) -> dict[str, int]:
@@ -27,8 +32,9 @@ def top_words(sentences: list[str], vocab: int) -> dict[str, int]:
     return {word: index for index, (word, _) in enumerate(counts.most_common(vocab))}
 
 
-def bag_of_words(train: tuple[list[str], list[int]], dev: tuple[list[str], list[int]],
-                 vocab: int, source: str) -> TaskData:
+def bag_of_words(
+    train: tuple[list[str], list[int]], dev: tuple[list[str], list[int]], vocab: int, source: str
+) -> TaskData:
     if vocab < 1:
         raise ValueError(f"vocab: must be at least 1, got {vocab}")
     words = top_words(train[0], vocab)
@@ -50,14 +56,14 @@ def _columns(split) -> tuple[list[str], list[int]]:
     return list(split["sentence"]), [int(label) for label in split["label"]]
 
 
-def load_sst2(data_dir: str | os.PathLike | None = None, download: bool = False,
-              vocab: int = 10_000) -> TaskData:
+def load_sst2(data_dir: str | os.PathLike | None = None, download: bool = False, vocab: int = 10_000) -> TaskData:
     """GLUE SST-2 train/dev from TSV files, from the hub when asked, else a synthetic set."""
     directory = resolve_data_dir(data_dir)
     if directory is None and not download:
         train, dev = synthetic_sentences()
-        return bag_of_words(train, dev, vocab, f"synthetic SST-2-shaped set ({len(train[0])} train / "
-                                                f"{len(dev[0])} dev sentences)")
+        return bag_of_words(
+            train, dev, vocab, f"synthetic SST-2-shaped set ({len(train[0])} train / {len(dev[0])} dev sentences)"
+        )
     import datasets
 
     datasets.disable_progress_bars()
@@ -65,8 +71,11 @@ def load_sst2(data_dir: str | os.PathLike | None = None, download: bool = False,
     try:
         if folder is not None:
             loaded = datasets.load_dataset(
-                "csv", data_files={"train": str(folder / "train.tsv"), "dev": str(folder / "dev.tsv")},
-                delimiter="\t", quoting=3)  # quoting=3 (QUOTE_NONE): GLUE's sentences hold bare quotes
+                "csv",
+                data_files={"train": str(folder / "train.tsv"), "dev": str(folder / "dev.tsv")},
+                delimiter="\t",
+                quoting=3,
+            )  # quoting=3 (QUOTE_NONE): GLUE's sentences hold bare quotes
             source = f"real GLUE SST-2 from {folder}"
         elif download:
             hub = datasets.load_dataset("glue", "sst2")

@@ -3,6 +3,7 @@
 Loaders fall back to these sets when no real data is on disk (and say so); benchmarks time these
 batches, built before timing. Seeds are fixed forever: a new input is appended, never re-seeded.
 """
+
 from __future__ import annotations
 
 import random
@@ -39,7 +40,7 @@ def synthetic_sentences() -> tuple[tuple[list[str], list[int]], tuple[list[str],
         return " ".join(rng.sample(cue + filler, len(cue) + len(filler))), int(label)
 
     rows = [[sentence() for _ in range(count)] for count in SYNTHETIC_SST2_ROWS]
-    return tuple((list(sentences), list(labels)) for sentences, labels in (zip(*split) for split in rows))
+    return tuple((list(sentences), list(labels)) for sentences, labels in (zip(*split, strict=True) for split in rows))
 
 
 def qa_inputs(batch_size: int, seq_len: int, vocab: int, seed: int = 0) -> tuple[torch.Tensor, ...]:
@@ -48,7 +49,7 @@ def qa_inputs(batch_size: int, seq_len: int, vocab: int, seed: int = 0) -> tuple
     input_ids = torch.randint(0, vocab, (batch_size, seq_len), generator=generator)
     attention_mask = torch.ones(batch_size, seq_len, dtype=torch.long)
     token_type_ids = torch.zeros(batch_size, seq_len, dtype=torch.long)
-    token_type_ids[:, seq_len // 4:] = 1  # the first quarter is the question, the rest the context
+    token_type_ids[:, seq_len // 4 :] = 1  # the first quarter is the question, the rest the context
     return input_ids, attention_mask, token_type_ids
 
 

@@ -7,6 +7,7 @@ One process sees only the few minutes of machine weather it ran in, so the commi
 the median of several fresh processes, and the spread they showed becomes each benchmark's own
 allowance (models.gate.rules). The measurements behind this are in the README ("The gate").
 """
+
 from __future__ import annotations
 
 import json
@@ -26,7 +27,7 @@ class BaselineError(RuntimeError):
 
 
 def machine_class_of(document: dict) -> str | None:
-    return document.get("machine_info", {}).get(schema.MACHINE_INFO, {}).get(schema.MACHINE_CLASS)
+    return schema.nnbench_info(document).get(schema.MACHINE_CLASS)
 
 
 def load_document(path: Path) -> dict:
@@ -80,8 +81,11 @@ def recording_commit(document: dict) -> str | None:
 
 def extra_info_by_name(document: dict) -> dict[str, dict]:
     """fullname -> extra_info of every benchmark in a pytest-benchmark document."""
-    return {bench["fullname"]: bench.get("extra_info", {}) for bench in document["benchmarks"]
-            if isinstance(bench, dict) and "fullname" in bench}
+    return {
+        bench["fullname"]: bench.get("extra_info", {})
+        for bench in document["benchmarks"]
+        if isinstance(bench, dict) and "fullname" in bench
+    }
 
 
 def merge(documents: list[dict]) -> dict:
@@ -96,19 +100,24 @@ def merge(documents: list[dict]) -> dict:
     machines = {json.dumps(machine_part_of(document), sort_keys=True) for document in documents}
     if len(machines) != 1:
         raise BaselineError(f"runs come from {len(machines)} different machines; a baseline is one machine's")
-    runs = [{name: info for name, info in extra_info_by_name(document).items() if schema.GATE_SCORE in info}
-            for document in documents]
+    runs = [
+        {name: info for name, info in extra_info_by_name(document).items() if schema.GATE_SCORE in info}
+        for document in documents
+    ]
     common = set.intersection(*(set(run) for run in runs))
     if not common:
         raise BaselineError("the runs have no benchmark in common")
     medians = {name: statistics.median(run[name][schema.GATE_SCORE] for run in runs) for name in common}
     # The document whose own scores sit closest to the medians carries the pytest-benchmark stats.
-    typical = min(range(len(runs)), key=lambda index: sum(
-        abs(runs[index][name][schema.GATE_SCORE] / medians[name] - 1) for name in common))
+    typical = min(
+        range(len(runs)),
+        key=lambda index: sum(abs(runs[index][name][schema.GATE_SCORE] / medians[name] - 1) for name in common),
+    )
     # Memory pressure is the machine's, not a benchmark's: one median over every reading is steadier
     # than each benchmark's own few.
-    pressures = [run[name][schema.MEMORY_PRESSURE] for run in runs for name in common
-                 if run[name].get(schema.MEMORY_PRESSURE)]
+    pressures = [
+        run[name][schema.MEMORY_PRESSURE] for run in runs for name in common if run[name].get(schema.MEMORY_PRESSURE)
+    ]
     machine_pressure = {schema.MEMORY_PRESSURE: statistics.median(pressures)} if pressures else {}
     merged = {**documents[typical], "benchmarks": []}
     for bench in documents[typical]["benchmarks"]:
@@ -119,13 +128,20 @@ def merge(documents: list[dict]) -> dict:
         median_run = min(runs, key=lambda run: abs(run[name][schema.GATE_SCORE] - medians[name]))
         # Instruction counts are exact: whichever run counted them (record_baseline.py --instructions).
         counts = [run[name][schema.INSTRUCTIONS] for run in runs if run[name].get(schema.INSTRUCTIONS)]
-        extra = {**bench["extra_info"], **({schema.INSTRUCTIONS: counts[0]} if counts else {}),
-                 schema.GATE_SCORE: medians[name],
-                 schema.GATE_SECONDS: median_run[name][schema.GATE_SECONDS], schema.PROCESS_SCORES: process_scores,
-                 schema.GATE_NOISE: max(process_scores) / medians[name] - 1, **machine_pressure}
+        extra = {
+            **bench["extra_info"],
+            **({schema.INSTRUCTIONS: counts[0]} if counts else {}),
+            schema.GATE_SCORE: medians[name],
+            schema.GATE_SECONDS: median_run[name][schema.GATE_SECONDS],
+            schema.PROCESS_SCORES: process_scores,
+            schema.GATE_NOISE: max(process_scores) / medians[name] - 1,
+            **machine_pressure,
+        }
         merged["benchmarks"].append({**bench, "extra_info": extra})
-    merged["machine_info"] = {**merged["machine_info"], schema.MACHINE_INFO: {
-        **merged["machine_info"].get(schema.MACHINE_INFO, {}), schema.BASELINE_PROCESSES: len(documents)}}
+    merged["machine_info"] = {
+        **merged["machine_info"],
+        schema.MACHINE_INFO: {**schema.nnbench_info(merged), schema.BASELINE_PROCESSES: len(documents)},
+    }
     return merged
 
 

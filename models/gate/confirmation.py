@@ -7,6 +7,7 @@ new ones, later. Of its measurements, a quiet one (memory as fast as at baseline
 taken under memory pressure, and among equals the lowest ratio over its limit stands: a slowdown
 that belongs to the code still fails, and one that belongs to a burst or a spell does not.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -14,10 +15,10 @@ from pathlib import Path
 from models import schema
 from models.gate import rules
 from models.gate.baselines import extra_info_by_name
-from models.gate.processes import fresh_pytest
 from models.harness.measure import Measurement
 from models.harness.memory import retained_allocations
 from models.harness.timing import bracketed, round_times, warm_up
+from models.processes import fresh_pytest
 
 REMEASURE_ATTEMPTS = 3  # a suspect is timed again up to three times in this process
 MIN_ROUNDS, MAX_ROUNDS = 20, 200  # rounds per re-measurement: enough for q1, bounded in time
@@ -38,50 +39,50 @@ def keep_best(info: dict, candidate: dict, baseline: dict | None, threshold: flo
         info.update({key: candidate[key] for key in JUDGED_ENTRIES if key in candidate})
 
 
-def remeasure_suspects(suspects: dict[str, Measurement], run: dict[str, dict], baseline: dict[str, dict],
-                       threshold: float) -> None:
+def remeasure_suspects(
+    suspects: dict[str, Measurement], timed: dict[str, dict], baseline: dict[str, dict], threshold: float
+) -> None:
     """Time each suspect again in this process, up to REMEASURE_ATTEMPTS times, while it is still
     over its plain limit."""
     with retained_allocations():
         for name, measurement in suspects.items():
-            _remeasure(run[name], baseline.get(name), measurement, threshold)
+            _remeasure(timed[name], baseline.get(name), measurement, threshold)
 
 
 def _remeasure(info: dict, baseline: dict | None, measurement: Measurement, threshold: float) -> None:
-    from pytest_benchmark.stats import Stats
-
     rounds = min(max(measurement.rounds, MIN_ROUNDS), MAX_ROUNDS)
     for attempt in range(1, REMEASURE_ATTEMPTS + 1):
         if not rules.is_suspect(baseline, info, threshold):
             break
         warm_up(measurement.timed, min_calls=1, min_seconds=0.05)
         durations, _, memory = bracketed(
-            lambda: round_times(measurement.timed, measurement.iterations, rounds), measurement.device)
-        again = Stats()  # pytest-benchmark's own statistics, so q1 means the same as in the first run
-        for duration in durations:
-            again.update(duration)
-        keep_best(info, rules.gate_entries(again.q1, memory), baseline, threshold)
+            lambda: round_times(measurement.timed, measurement.iterations, rounds), measurement.device
+        )
+        keep_best(info, rules.gate_entries(rules.q1(durations), memory), baseline, threshold)
         info[schema.REMEASURED] = attempt
 
 
-def confirm_in_fresh_processes(run: dict[str, dict], baseline: dict[str, dict], threshold: float,
-                               forwarded: list[str], rootdir: Path) -> None:
+def confirm_in_fresh_processes(
+    timed: dict[str, dict], baseline: dict[str, dict], threshold: float, forwarded: list[str], rootdir: Path
+) -> None:
     """Time each benchmark still over its plain limit in up to FRESH_PROCESS_ATTEMPTS new pytest
     processes (with this run's `forwarded` options), stopping at the first within it; each
     process's score is kept in extra_info."""
-    def regressed(name: str) -> bool:
-        return rules.is_suspect(baseline.get(name), run[name], threshold)
 
-    suspects = [name for name in run if regressed(name)]
+    def regressed(name: str) -> bool:
+        return rules.is_suspect(baseline.get(name), timed[name], threshold)
+
+    suspects = [name for name in timed if regressed(name)]
     if len(suspects) > FRESH_PROCESS_LIMIT:
         return
     for name in suspects:
-        scores = run[name].setdefault(schema.FRESH_PROCESS_SCORES, [])
+        scores = timed[name].setdefault(schema.FRESH_PROCESS_SCORES, [])
         while regressed(name) and len(scores) < FRESH_PROCESS_ATTEMPTS:
-            fresh = fresh_pytest([name, "-p", "models.plugin", *forwarded, f"--benchmark-min-rounds={MIN_ROUNDS}"],
-                                 rootdir)
+            fresh = fresh_pytest(
+                [name, "-p", "models.plugin", *forwarded, f"--benchmark-min-rounds={MIN_ROUNDS}"], rootdir
+            )
             info = extra_info_by_name(fresh.document).get(name, {}) if fresh.document else {}
             if not info.get(schema.GATE_SCORE):
                 break  # the confirming run broke: the measurements so far stand
             scores.append(info[schema.GATE_SCORE])
-            keep_best(run[name], info, baseline.get(name), threshold)
+            keep_best(timed[name], info, baseline.get(name), threshold)

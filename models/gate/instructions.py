@@ -1,17 +1,17 @@
 """Instruction counts per call: the selected benchmarks run again, under callgrind, one valgrind
 process per side (this checkout; in A/B mode the base revision's too), after the timing is done.
 
-A count barely moves where a time does: runs of unchanged code agreed with the baseline within
-0.12% (README, "Instruction counts"), so the gate can judge it at 1% without re-measuring.
-The counting side (models.gate.side) counts COUNTED_CALLS calls after the benchmark fixture's own
-call, with callgrind instrumenting and collecting around them only, then dumps.
+A count barely moves where a time does (README, "Instruction counts", has the repeat runs), so the
+gate judges it without re-measuring. The counting side (models.probe.side) counts COUNTED_CALLS
+calls after the benchmark fixture's own call, with callgrind instrumenting and collecting around
+them only, then dumps.
 
-Valgrind runs SIMD code through its own translator, and FMA instructions through helper calls a
-thousand times slower than the CPU: a ResNet18 call took 85 s under valgrind with MKL's and
-oneDNN's AVX2 kernels, 2.7 s capped at SSE4. So the counting side caps the ISA of torch's own
-kernels, of MKL and of oneDNN (VALGRIND_ENV): the count is of those code paths, not of the ones a
-production run takes (README has what this catches and misses).
+Valgrind runs SIMD code through its own translator, and FMA instructions through helper calls
+far slower than the CPU (README has the figures), so the counting side caps the ISA of torch's
+own kernels, of MKL and of oneDNN (VALGRIND_ENV): the count is of those code paths, not of the
+ones a production run takes (README has what this catches and misses).
 """
+
 from __future__ import annotations
 
 import os
@@ -23,20 +23,28 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from models.gate import side, work
-from models.gate.launch import RevisionError, install, last_line, start_side
+from models.gate.launch import install, last_line, start_side
+from models.gate.worktree import RevisionError
+from models.probe import protocol
+from models.probe.callgrind import OVERHEAD
 
-COUNTED_CALLS = 1  # a count is exact: one call after the fixture's warm-up call says it (README has the repeats)
+COUNTED_CALLS = 1  # one call after the fixture's warm-up call: a count repeats (README has the repeats)
 VALGRIND_ENV = {
     "ATEN_CPU_CAPABILITY": "default",  # torch's own kernels: no AVX2 (no FMA)
     "MKL_ENABLE_INSTRUCTIONS": "SSE4_2",  # MKL's GEMM
     "ONEDNN_MAX_CPU_ISA": "SSE41",  # oneDNN's convolutions
     "PYTHONHASHSEED": "0",  # the same dict and set orders in every run
 }
-# Instrumentation starts and stops around each count (models.gate.work.Callgrind); no line or
+# Instrumentation starts and stops around each count (models.probe.callgrind); no line or
 # instruction detail in the dumps, only their totals are read.
-CALLGRIND = ("valgrind", "--tool=callgrind", "--instr-atstart=no", "--collect-atstart=no", "--dump-line=no",
-             "--dump-instr=no")
+CALLGRIND = (
+    "valgrind",
+    "--tool=callgrind",
+    "--instr-atstart=no",
+    "--collect-atstart=no",
+    "--dump-line=no",
+    "--dump-instr=no",
+)
 COUNT_TIMEOUT_SECONDS = 3600  # a counting side that runs longer than this is stopped
 INSTALL_HINT = "install it to count instructions (Debian: apt-get install valgrind)"
 TRIGGER = "desc: Trigger: Client Request: "  # a dump's header line that names the benchmark
@@ -54,6 +62,7 @@ def unavailable() -> str | None:
 @dataclass
 class Counted:
     """One side's instructions per call, by benchmark node id."""
+
     label: str
     per_call: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0  # the counting processes' wall time
@@ -67,7 +76,7 @@ def read_dump(path: Path) -> tuple[str, int] | None:
         with path.open() as dump:
             for line in dump:
                 if line.startswith(TRIGGER):
-                    name = line[len(TRIGGER):].rstrip("\n")
+                    name = line[len(TRIGGER) :].rstrip("\n")
                 elif line.startswith("totals:") and name is not None:
                     return name, int(line.split()[1])
     except (OSError, ValueError, IndexError):
@@ -82,7 +91,7 @@ def read_counts(folder: Path, calls: int) -> dict[str, int]:
     for path in sorted(folder.glob("callgrind.out.*")):
         if (read := read_dump(path)) is not None and not read[0].startswith("failed "):
             totals[read[0]] = read[1]
-    overhead = totals.pop(work.OVERHEAD, 0)
+    overhead = totals.pop(OVERHEAD, 0)
     return {name: round((total - overhead) / calls) for name, total in totals.items()}
 
 
@@ -115,12 +124,21 @@ def count_sides(sides: list[tuple[Path, str, list[str]]], names: list[str], weig
                 folder = scratch / f"side{index}-{part}"
                 folder.mkdir()
                 install(folder, group)
-                prefix = (*CALLGRIND, f"--callgrind-out-file={folder / 'callgrind.out'}",
-                          f"--log-file={folder / 'valgrind.log'}")
-                env = {**VALGRIND_ENV, side.COUNTED_CALLS: str(COUNTED_CALLS)}
+                prefix = (
+                    *CALLGRIND,
+                    f"--callgrind-out-file={folder / 'callgrind.out'}",
+                    f"--log-file={folder / 'valgrind.log'}",
+                )
+                env = {**VALGRIND_ENV, protocol.COUNTED_CALLS: str(COUNTED_CALLS)}
                 try:
-                    jobs.append((start_side(root, folder, label, group, [*options, "--threads=1"], env,
-                                            folder / "log", prefix), folder))
+                    jobs.append(
+                        (
+                            start_side(
+                                root, folder, label, group, [*options, "--threads=1"], env, folder / "log", prefix
+                            ),
+                            folder,
+                        )
+                    )
                 except RevisionError as error:
                     counted.problem = str(error)
             running.append((counted, jobs))
@@ -133,7 +151,9 @@ def count_sides(sides: list[tuple[Path, str, list[str]]], names: list[str], weig
                     counted.problem = f"the {counted.label}'s counting run took over {COUNT_TIMEOUT_SECONDS} s"
                 counted.per_call.update(read_counts(folder, COUNTED_CALLS))
                 if counted.problem is None and process.returncode not in (0, 5):  # 5: pytest collected nothing
-                    counted.problem = (f"the {counted.label}'s counting run failed (pytest exit {process.returncode}: "
-                                       f"{last_line(folder / 'log')})")
+                    counted.problem = (
+                        f"the {counted.label}'s counting run failed (pytest exit {process.returncode}: "
+                        f"{last_line(folder / 'log')})"
+                    )
             counted.seconds = time.perf_counter() - started_at
         return [counted for counted, _ in running]

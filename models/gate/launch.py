@@ -1,48 +1,69 @@
 """Starting a side process: a fresh `pytest bench` over the gate's selection, in one checkout (the
-working tree, or the base revision's worktree), with the side plugin (models.gate.side) loaded.
+working tree, or the base revision's worktree), with the probe's side plugin loaded.
 
 Both kinds of side use it: the A/B timing sides (models.gate.ab) and the instruction-counting
 sides under callgrind (models.gate.instructions).
 """
+
 from __future__ import annotations
 
 import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
-from models.gate import side, work
+from models import probe
+from models.gate.worktree import RevisionError
+from models.probe import protocol
+from models.processes import pytest_command
 
-SIDE_PLUGIN = "nnbench_side"  # the names side.py and work.py are copied under, beside neither side's `models`
-WORK_MODULE = "nnbench_work"
-SIDE_OPTIONS = ("-p", SIDE_PLUGIN, "-p", "models.plugin", "--benchmark-disable")
-
-
-class RevisionError(RuntimeError):
-    """A base revision (or a side) that cannot be found, checked out or run; the message is one line."""
+SIDE_OPTIONS = ("-p", protocol.SIDE_PLUGIN, "-p", "models.plugin", "--benchmark-disable")
+NAMES_FILE = "names"
 
 
 def install(scratch: Path, names: list[str]) -> None:
-    """The side plugin, the module it imports and the selection file, into `scratch`."""
-    shutil.copy(side.__file__, scratch / f"{SIDE_PLUGIN}.py")
-    shutil.copy(work.__file__, scratch / f"{WORK_MODULE}.py")
-    (scratch / "names").write_text("\n".join(names) + "\n")
+    """The probe package, under its copied name, and the selection file, into `scratch`."""
+    shutil.copytree(
+        Path(probe.__file__).parent, scratch / protocol.PACKAGE, ignore=shutil.ignore_patterns("__pycache__")
+    )
+    (scratch / NAMES_FILE).write_text("\n".join(names) + "\n")
 
 
-def start_side(root: Path, scratch: Path, label: str, names: list[str], options: list[str], env: dict[str, str],
-               log: Path, prefix: tuple[str, ...] = (), pass_fds: tuple[int, ...] = ()) -> subprocess.Popen:
+def benchmark_files(names: list[str]) -> list[str]:
+    return sorted({name.split("::")[0] for name in names})
+
+
+def start_side(
+    root: Path,
+    scratch: Path,
+    label: str,
+    names: list[str],
+    options: list[str],
+    env: dict[str, str],
+    log: Path,
+    prefix: tuple[str, ...] = (),
+    pass_fds: tuple[int, ...] = (),
+) -> subprocess.Popen:
     """`prefix python -m pytest` over the benchmark files of `names` that `root` has (the side plugin
     keeps exactly `names`, in their order), its output into `log`."""
-    files = sorted({name.split("::")[0] for name in names if (root / name.split("::")[0]).exists()})
+    files = [file for file in benchmark_files(names) if (root / file).exists()]
     if not files:
-        raise RevisionError(f"the {label} has none of the benchmark files {', '.join(sorted({n.split('::')[0] for n in names}))}")
-    environment = {**os.environ, **env, "PYTHONPATH": os.pathsep.join([str(root), str(scratch)]),
-                   side.NAMES: str(scratch / "names")}
+        raise RevisionError(f"the {label} has none of the benchmark files {', '.join(benchmark_files(names))}")
+    environment = {
+        **os.environ,
+        **env,
+        "PYTHONPATH": os.pathsep.join([str(root), str(scratch)]),
+        protocol.NAMES: str(scratch / NAMES_FILE),
+    }
     with log.open("w") as output:
-        return subprocess.Popen([*prefix, sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *SIDE_OPTIONS,
-                                 *files, *options], cwd=root, env=environment, stdout=output,
-                                stderr=subprocess.STDOUT, pass_fds=pass_fds)
+        return subprocess.Popen(
+            pytest_command([*SIDE_OPTIONS, *files, *options], prefix),
+            cwd=root,
+            env=environment,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            pass_fds=pass_fds,
+        )
 
 
 def last_line(log: Path) -> str:

@@ -3,10 +3,11 @@
 A fingerprint has two parts:
   * machine: CPU vendor, model name, family/model numbers, the ISA level torch dispatches to,
     logical cores, accelerator. A stored baseline is compared only when this part is equal: the
-    same code ran 0.38x to 1.5x as fast on two CPUs of one declared class (README, "The gate").
+    same code runs at very different speeds on two CPUs of one declared class (README, "The gate").
   * environment: torch, its BLAS, Python. Where it differs the gate still compares, and says so:
     a torch upgrade is something to judge, not to hide.
 """
+
 from __future__ import annotations
 
 import os
@@ -19,8 +20,12 @@ import torch
 
 from models import schema
 
-CPUINFO_FIELDS = {"vendor_id": "cpu_vendor", "model name": "cpu_model", "cpu family": "cpu_family",
-                  "model": "cpu_model_number"}
+CPUINFO_FIELDS = {
+    "vendor_id": "cpu_vendor",
+    "model name": "cpu_model",
+    "cpu family": "cpu_family",
+    "model": "cpu_model_number",
+}
 
 
 def _cpuinfo() -> dict[str, str]:
@@ -94,19 +99,28 @@ class Fingerprint:
         return f"{machine.cpu_model} ({machine.isa}, {machine.logical_cores} cores{accelerator})"
 
 
-def fingerprint(device: torch.device = torch.device("cpu")) -> Fingerprint:
+def fingerprint(device: torch.device | None = None) -> Fingerprint:
+    """This machine's fingerprint, with the accelerator of `device` (default: the CPU alone)."""
+    device = device or torch.device("cpu")
     cpu = _cpuinfo()
     machine = MachinePart(
-        platform.system().lower(), platform.machine(), cpu.get("cpu_vendor", "unknown"),
-        _model_name(cpu), cpu.get("cpu_family", "?"),
-        cpu.get("cpu_model_number", "?"), torch.backends.cpu.get_cpu_capability(), os.cpu_count() or 0,
-        _accelerator(device))
+        platform.system().lower(),
+        platform.machine(),
+        cpu.get("cpu_vendor", "unknown"),
+        _model_name(cpu),
+        cpu.get("cpu_family", "?"),
+        cpu.get("cpu_model_number", "?"),
+        torch.backends.cpu.get_cpu_capability(),
+        os.cpu_count() or 0,
+        _accelerator(device),
+    )
     return Fingerprint(machine, EnvironmentPart(torch.__version__, _blas(), platform.python_version()))
 
 
 def _recorded(document: dict, part: str) -> dict | None:
-    recorded = document.get("machine_info", {}).get(schema.MACHINE_INFO, {}).get(schema.FINGERPRINT)
-    return recorded.get(part) if isinstance(recorded, dict) else None
+    recorded = schema.nnbench_info(document).get(schema.FINGERPRINT)
+    found = recorded.get(part) if isinstance(recorded, dict) else None
+    return found if isinstance(found, dict) else None
 
 
 def machine_part_of(document: dict) -> dict | None:
@@ -115,15 +129,15 @@ def machine_part_of(document: dict) -> dict | None:
     return _recorded(document, "machine")
 
 
-def environment_of(document: dict) -> dict:
+def recorded_environment(document: dict) -> dict:
+    """The environment part a saved document was recorded in ({} before fingerprints)."""
     return _recorded(document, "environment") or {}
 
 
 def environment_changes(baseline_document: dict, now: Fingerprint) -> list[str]:
     """`torch 2.13.0 -> 2.14.1`-style differences between the baseline's environment and this one."""
-    saved, current = environment_of(baseline_document), asdict(now.environment)
-    return [f"{key} {saved.get(key)} -> {value}" for key, value in current.items()
-            if saved and saved.get(key) != value]
+    saved, current = recorded_environment(baseline_document), asdict(now.environment)
+    return [f"{key} {saved.get(key)} -> {value}" for key, value in current.items() if saved and saved.get(key) != value]
 
 
 def machine_class(device: torch.device) -> str:

@@ -1,11 +1,11 @@
 """The gate's rules: from a baseline's extra_info and this run's, a limit and a verdict. Pure maths.
 
-Stored mode compares each benchmark's GATE_SCORE: the first quartile (q1) of its round times. A low
-quantile ignores the rounds that interference made slow, and unlike the minimum it is not one lucky
-round. It is not divided by any reference: a stored baseline is only compared on a machine with the
-same fingerprint, and measured here no reference workload cancelled a neighbour's interference
-while a torch.mm reference would cancel the torch and MKL regressions the gate exists to catch
-(README, "The gate").
+Stored mode compares each benchmark's GATE_SCORE: the first quartile (q1) of its round times, as
+pytest-benchmark computes it (`q1`, the suite's only q1). A low quantile ignores the rounds that
+interference made slow, and unlike the minimum it is not one lucky round. It is not divided by
+any reference: a stored baseline is only compared on a machine with the same fingerprint, and a
+torch.mm reference would cancel the torch and MKL regressions the gate exists to catch (README,
+"The gate", has the measurements).
 
 A benchmark's limit, the ratio of scores above which it is a regression, is
     (1 + allowed slowdown) x memory excuse
@@ -17,19 +17,32 @@ again (models.gate.confirmation), which keeps a quiet measurement over any measu
 pressure: a neighbour's memory traffic is waited out, not excused. Only where no quiet measurement
 could be had does the excuse (how much slower the streaming add is than at baseline time) widen
 the limit, so that a spell of traffic that outlasts the run does not fail it.
+
+Instruction counts are judged apart (`with_counts_and_ops`): a count repeats far more closely than a time
+(README, "Instruction counts"), so more than the instructions threshold fails without re-measuring.
 """
+
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
 from models import schema
-from models.gate.work import op_changes
+from models.probe.ops import op_changes
+from models.schema import Verdict
 
-DEFAULT_THRESHOLD = 0.10  # README "The gate" has the false-alarm and detection runs behind it
 QUIET_PRESSURE = 1.10  # the streaming add within 10% of its baseline time: memory as quiet as then
-DEFAULT_INSTRUCTIONS_THRESHOLD = 0.01  # counts repeat to a few parts in a million (README, "Instruction counts")
-VERDICTS = ("ok", "faster", "regression", "instructions regression", "changed work", "new", "not comparable: ...")
-FAILING = ("regression", "instructions regression")
+
+
+def q1(times: Iterable[float]) -> float:
+    """The first quartile of `times` exactly as pytest-benchmark's Stats.q1 computes it, so that a
+    re-measurement, a slot and the first timing all mean the same by q1."""
+    from pytest_benchmark.stats import Stats
+
+    stats = Stats()
+    for seconds in times:
+        stats.update(seconds)
+    return stats.q1
 
 
 def gate_entries(q1_seconds: float, memory_reference: float) -> dict:
@@ -84,42 +97,63 @@ def ratio_over_limit(baseline: dict | None, now: dict, threshold: float) -> floa
     return 0.0 if ratio is None else ratio / limit_ratio(baseline, now, threshold)
 
 
-def judge(baseline: dict | None, now: dict, threshold: float) -> str:
-    """One of VERDICTS; "not comparable: ..." names the settings that differ."""
-    if baseline is None:
-        return "new"
+def incomparable(baseline: dict, now: dict) -> str | None:
+    """Why two results cannot be compared (the settings that differ, or a missing score); None when
+    they can."""
     differing = [key for key in schema.COMPARABLE_SETTINGS if baseline.get(key) != now.get(key)]
     if differing:
-        return "not comparable: " + ", ".join(f"{key} {baseline.get(key)} vs {now.get(key)}" for key in differing)
-    ratio = score_ratio(baseline, now)
-    if ratio is None:
-        return "not comparable: no score"
+        return ", ".join(f"{key} {baseline.get(key)} vs {now.get(key)}" for key in differing)
+    return "no score" if score_ratio(baseline, now) is None else None
+
+
+def judge(baseline: dict | None, now: dict, threshold: float) -> Verdict:
+    """Stored mode's verdict on one benchmark (`incomparable` says why where it is NOT_COMPARABLE)."""
+    if baseline is None:
+        return Verdict.NEW
+    if incomparable(baseline, now):
+        return Verdict.NOT_COMPARABLE
     if ratio_over_limit(baseline, now, threshold) > 1:
-        return "regression"
-    return "faster" if ratio < 1 / (1 + allowed_slowdown(baseline, threshold)) else "ok"
+        return Verdict.REGRESSION
+    return (
+        Verdict.FASTER if score_ratio(baseline, now) < 1 / (1 + allowed_slowdown(baseline, threshold)) else Verdict.OK
+    )
 
 
 @dataclass(frozen=True)
-class Verdict:
+class BenchmarkVerdict:
     name: str
-    verdict: str  # one of VERDICTS
-    baseline_seconds: float | None  # the other side's q1 round time
+    verdict: Verdict
+    baseline_seconds: float | None  # the other side's q1 time
     now_seconds: float | None  # this side's
     ratio: float | None  # stored mode: change of the score; A/B mode: median of the paired ratios
     limit: float  # the ratio above which this benchmark is a regression (see `limit_ratio`)
     pairs: tuple[float, ...] = ()  # A/B mode: each pair's ratio, in the order timed
     instructions_ratio: float | None = None  # instructions per call, this side / the other; None without both
-    op_changes: tuple[str, ...] = ()  # how the ops of one call differ from the other side's (models.gate.work)
+    op_changes: tuple[str, ...] = ()  # how the ops of one call differ from the other side's (models.probe.ops)
+    why: str = ""  # NOT_COMPARABLE: the reason
+
+    @property
+    def text(self) -> str:
+        """The verdict as the table prints it and extra_info keeps it."""
+        return f"{self.verdict}: {self.why}" if self.why else str(self.verdict)
 
 
-def compare(baseline: dict[str, dict], run: dict[str, dict], threshold: float) -> list[Verdict]:
+def compare(baseline: dict[str, dict], timed: dict[str, dict], threshold: float) -> list[BenchmarkVerdict]:
     """Stored mode: each benchmark of this run against the baseline's extra_info of the same name."""
     verdicts = []
-    for name, now in run.items():
+    for name, now in timed.items():
         before = baseline.get(name)
-        verdicts.append(Verdict(name, judge(before, now, threshold), (before or {}).get(schema.GATE_SECONDS),
-                                now.get(schema.GATE_SECONDS), score_ratio(before, now),
-                                limit_ratio(before, now, threshold)))
+        verdicts.append(
+            BenchmarkVerdict(
+                name,
+                judge(before, now, threshold),
+                (before or {}).get(schema.GATE_SECONDS),
+                now.get(schema.GATE_SECONDS),
+                score_ratio(before, now),
+                limit_ratio(before, now, threshold),
+                why=(incomparable(before, now) or "") if before is not None else "",
+            )
+        )
     return verdicts
 
 
@@ -130,18 +164,23 @@ def instructions_ratio(before: dict | None, now: dict | None) -> float | None:
     return now[schema.INSTRUCTIONS] / before[schema.INSTRUCTIONS]
 
 
-def with_work(verdict: Verdict, before: dict | None, now: dict | None, instructions_threshold: float) -> Verdict:
+def with_counts_and_ops(
+    verdict: BenchmarkVerdict, before: dict | None, now: dict | None, instructions_threshold: float
+) -> BenchmarkVerdict:
     """The timing verdict, judged again on what both sides ran (their instruction counts and op
     lists, where both have them). A count needs no re-measuring: over 1 + instructions_threshold
-    it is an "instructions regression" whatever the timing said. Ops that changed with no verdict
-    from time or count are "changed work", reported, not failed: a silent fallback (attention
+    it is an instructions regression whatever the timing said. Ops that changed with no verdict
+    from time or count are changed work, reported, not failed: a silent fallback (attention
     implementation, dtype, layout) shows up so."""
     ratio = instructions_ratio(before, now)
-    changes = tuple(op_changes(before[schema.OPS], now[schema.OPS])) \
-        if before and now and schema.OPS in before and schema.OPS in now else ()
+    changes = (
+        tuple(op_changes(before[schema.OPS], now[schema.OPS]))
+        if before and now and schema.OPS in before and schema.OPS in now
+        else ()
+    )
     judged = verdict.verdict
-    if judged in ("ok", "faster") and ratio is not None and ratio > 1 + instructions_threshold:
-        judged = "instructions regression"
-    elif judged == "ok" and changes:
-        judged = "changed work"
+    if judged in (Verdict.OK, Verdict.FASTER) and ratio is not None and ratio > 1 + instructions_threshold:
+        judged = Verdict.INSTRUCTIONS_REGRESSION
+    elif judged == Verdict.OK and changes:
+        judged = Verdict.CHANGED_WORK
     return replace(verdict, verdict=judged, instructions_ratio=ratio, op_changes=changes)

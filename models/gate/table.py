@@ -1,18 +1,20 @@
 """The gate's verdict table, as the terminal summary prints it."""
+
 from __future__ import annotations
 
-from models.gate.rules import FAILING, Verdict
+from models.gate.rules import BenchmarkVerdict
+from models.schema import GateMode, Verdict
 
 HEADER = ("benchmark", "baseline", "now", "ratio", "verdict", "limit", "instructions", "pairs")
 # Verdicts whose op changes are printed under the table (with "ops unchanged" where none changed).
-EXPLAINED = ("regression", "instructions regression", "changed work", "faster")
+EXPLAINED = (Verdict.REGRESSION, Verdict.INSTRUCTIONS_REGRESSION, Verdict.CHANGED_WORK, Verdict.FASTER)
 LEGEND = {
-    "stored": "baseline, now: q1 round time in ms; ratio: change of the q1 time; limit: the ratio that fails, "
-              "threshold or the baseline's process noise, widened by memory pressure only where no quiet "
-              "measurement was had",
-    "A/B": "baseline (base revision), now (working tree): median over slots of a slot's q1 call time in ms; "
-           "ratio: median over pairs of working-tree slot / base slot, the two slots of a pair moments apart; "
-           "limit: 1 + threshold; pairs: each pair's ratio",
+    GateMode.STORED: "baseline, now: q1 round time in ms; ratio: change of the q1 time; limit: the ratio that fails, "
+    "threshold or the baseline's process noise, widened by memory pressure only where no quiet "
+    "measurement was had",
+    GateMode.AB: "baseline (base revision), now (working tree): median over slots of a slot's q1 call time in ms; "
+    "ratio: median over pairs of working-tree slot / base slot, the two slots of a pair moments apart; "
+    "limit: 1 + threshold; pairs: each pair's ratio",
 }
 
 
@@ -28,20 +30,40 @@ def _instructions(ratio: float | None) -> str:
     return f"{ratio - 1:+.3%}" if ratio is not None else "-"
 
 
-def render(verdicts: list[Verdict], about: str, threshold: float, instructions_threshold: float) -> str:
-    """q1 round times in ms, the ratio, the verdict, each benchmark's limit, the change of its
+def _row(verdict: BenchmarkVerdict) -> tuple[str, ...]:
+    return (
+        _short(verdict.name),
+        _milliseconds(verdict.baseline_seconds),
+        _milliseconds(verdict.now_seconds),
+        f"{verdict.ratio:.3f}" if verdict.ratio else "-",
+        verdict.text,
+        f"{verdict.limit:.3f}",
+        _instructions(verdict.instructions_ratio),
+        " ".join(f"{ratio:.3f}" for ratio in verdict.pairs) or "-",
+    )
+
+
+def render(
+    verdicts: list[BenchmarkVerdict], mode: GateMode, about: str, threshold: float, instructions_threshold: float
+) -> str:
+    """q1 times in ms, the ratio, the verdict, each benchmark's limit, the change of its
     instruction count and (A/B) its pair ratios; then what changed in the ops of each flagged
-    benchmark, and a summary line that names the mode and what was compared."""
-    rows = [(_short(v.name), _milliseconds(v.baseline_seconds), _milliseconds(v.now_seconds),
-             f"{v.ratio:.3f}" if v.ratio else "-", v.verdict, f"{v.limit:.3f}", _instructions(v.instructions_ratio),
-             " ".join(f"{ratio:.3f}" for ratio in v.pairs) or "-") for v in verdicts]
-    widths = [max(len(cell) for cell in column) for column in zip(HEADER, *rows)]
-    lines = ["  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip() for row in (HEADER, *rows)]
-    lines += [f"  {_short(v.name)}: ops {' '.join(v.op_changes) if v.op_changes else 'unchanged'}"
-              for v in verdicts if v.verdict in EXPLAINED and (v.op_changes or v.verdict in FAILING)]
-    failed = sum(v.verdict in FAILING for v in verdicts)
-    mode = "A/B" if any(v.pairs for v in verdicts) or about.startswith("mode A/B") else "stored"
-    lines.append(f"gate: {failed} regression(s) of {len(verdicts)} benchmarks, threshold +{threshold:.0%} time, "
-                 f"+{instructions_threshold:.0%} instructions; {about}")
+    benchmark, and a summary line that names the mode and what was compared (`about`)."""
+    rows = [_row(verdict) for verdict in verdicts]
+    widths = [max(len(cell) for cell in column) for column in zip(HEADER, *rows, strict=True)]
+    lines = [
+        "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
+        for row in (HEADER, *rows)
+    ]
+    lines += [
+        f"  {_short(v.name)}: ops {' '.join(v.op_changes) if v.op_changes else 'unchanged'}"
+        for v in verdicts
+        if v.verdict in EXPLAINED and (v.op_changes or v.verdict.fails)
+    ]
+    failed = sum(verdict.verdict.fails for verdict in verdicts)
+    lines.append(
+        f"gate: {failed} regression(s) of {len(verdicts)} benchmarks, threshold +{threshold:.0%} time, "
+        f"+{instructions_threshold:.0%} instructions; {about}"
+    )
     lines.append(f"({LEGEND[mode]}; instructions: change of the instruction count per call, where both sides have one)")
     return "\n".join(lines)

@@ -3,11 +3,12 @@
 Everything that is not the measured work (building the model, making inputs, moving them to the
 device, the optimizer) happens here, before timing; the callable is the timed body.
 """
+
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 import torch
 
@@ -25,6 +26,7 @@ MODES = ("inference", "train")
 @dataclass(frozen=True)
 class Case:
     """One point of a sweep: an architecture, its options, a batch size; `label` names the options."""
+
     arch: str
     batch_size: int
     options: tuple[tuple[str, object], ...] = ()
@@ -40,7 +42,7 @@ class Case:
 
 @dataclass
 class Prepared:
-    run: Callable[[], object]  # the timed body
+    body: Callable[[], object]  # the timed body
     config: object
     extra_info: dict = field(default_factory=dict)
 
@@ -64,7 +66,7 @@ def prepare(case: Case, mode: str, device: torch.device, dtype: str) -> Prepared
     if mode == "inference":
         model.eval()
 
-        def run() -> object:
+        def body() -> object:
             with torch.inference_mode(), autocast():
                 return forward(model, inputs)
     else:
@@ -73,12 +75,21 @@ def prepare(case: Case, mode: str, device: torch.device, dtype: str) -> Prepared
         task = architecture_of(config).task
         targets, objective = example_targets(task, config, case.batch_size).to(device), OBJECTIVES[task]
 
-        def run() -> object:
+        def body() -> object:
             with autocast():
                 return train_step(model, inputs, targets, objective, optimizer)
+
     table = count(config, case.batch_size, view="complete")
-    info = {schema.ARCHITECTURE: case.arch, schema.CONFIG: config.options(), schema.BATCH_SIZE: case.batch_size,
-            schema.DEVICE: device.type, schema.DTYPE: dtype, schema.MODE: mode, schema.PARAMS: table.params,
-            schema.MACS: table.macs, schema.MACS_FVCORE: count(config, case.batch_size).macs,
-            schema.FLOPS: table.flops * (TRAIN_FLOPS_PER_FORWARD if mode == "train" else 1)}
-    return Prepared(run, config, info)
+    info = {
+        schema.ARCHITECTURE: case.arch,
+        schema.CONFIG: config.options(),
+        schema.BATCH_SIZE: case.batch_size,
+        schema.DEVICE: device.type,
+        schema.DTYPE: dtype,
+        schema.MODE: mode,
+        schema.PARAMS: table.params,
+        schema.MACS: table.macs,
+        schema.MACS_FVCORE: count(config, case.batch_size).macs,
+        schema.FLOPS: table.flops * (TRAIN_FLOPS_PER_FORWARD if mode == "train" else 1),
+    }
+    return Prepared(body, config, info)

@@ -3,9 +3,10 @@
 Threads are set explicitly and recorded with every result: on a 2-vCPU VM, two torch threads make
 a train step's spread an order of magnitude wider than one (README, "Benchmark options").
 """
+
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import torch
 
@@ -35,9 +36,9 @@ def synchronized(function: Callable[[], object], device: torch.device) -> Callab
     if device.type != "cuda":
         return function
 
-    def run() -> object:
+    def synchronized_call() -> object:
         result = function()
         torch.cuda.synchronize(device)
         return result
 
-    return run
+    return synchronized_call

@@ -1,23 +1,25 @@
 """One benchmark, end to end: prepare the case, read its peak memory, warm up, let pytest-benchmark
 time it between two readings of the reference workloads, and fill its extra_info."""
+
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import torch
 
 from models import schema
-from models.gate.work import ops_of_one_call
 from models.harness.cases import Case, prepare
 from models.harness.devices import synchronized
 from models.harness.memory import peak_memory, retained_allocations
 from models.harness.timing import bracketed, warm_up
+from models.probe.ops import ops_of_one_call
 
 
 @dataclass(frozen=True)
 class Measurement:
     """What the gate needs to judge a benchmark, and to time it again if it is a suspect."""
+
     timed: Callable[[], object]  # the synchronized timed body
     device: torch.device
     q1_seconds: float
@@ -31,7 +33,7 @@ def measure_case(benchmark, case: Case, mode: str, device: torch.device, dtype: 
     """Time `case` with pytest-benchmark's `benchmark` fixture and record its settings, counts and
     rates in benchmark.extra_info. None under --benchmark-disable (ran once as a test, not timed)."""
     prepared = prepare(case, mode, device, dtype)
-    timed = synchronized(prepared.run, device)
+    timed = synchronized(prepared.body, device)
     info: dict = {**prepared.extra_info, schema.THREADS: torch.get_num_threads()}
     with peak_memory(device, info):  # first, with the allocator's defaults
         timed()
@@ -43,9 +45,15 @@ def measure_case(benchmark, case: Case, mode: str, device: torch.device, dtype: 
         return None
     median = stats.median
     info[schema.OPS] = ops_of_one_call(timed)  # after the timing: the listing's dispatch mode is slow
-    info.update({schema.REFERENCE_SECONDS: reference, schema.MEMORY_REFERENCE_SECONDS: memory_reference,
-                 schema.ITEMS_PER_SECOND: info[schema.BATCH_SIZE] / median,
-                 schema.GFLOPS_PER_SECOND: info[schema.FLOPS] / median / 1e9})
+    info.update(
+        {
+            schema.REFERENCE_SECONDS: reference,
+            schema.MEMORY_REFERENCE_SECONDS: memory_reference,
+            schema.ITEMS_PER_SECOND: info[schema.BATCH_SIZE] / median,
+            schema.GFLOPS_PER_SECOND: info[schema.FLOPS] / median / 1e9,
+        }
+    )
     benchmark.extra_info.update(info)
-    return Measurement(timed, device, stats.q1, reference, memory_reference,
-                       max(int(benchmark.stats.iterations), 1), int(stats.rounds))
+    return Measurement(
+        timed, device, stats.q1, reference, memory_reference, max(int(benchmark.stats.iterations), 1), int(stats.rounds)
+    )

@@ -2,8 +2,9 @@
 
 With glibc's defaults, large freed blocks go back to the kernel and every train step page-faults
 its gradients in again; keeping them in the process narrows a BERT train step's spread (README,
-"The gate", point 7). Peak memory is read first, under the defaults, so it is the real footprint.
+"The gate", stored mode's rule 6). Peak memory is read first, under the defaults, so it is the real footprint.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -79,4 +80,6 @@ def peak_memory(device: torch.device, result: dict):
     if high_water_field and resident is not None and (peak := _read_kib(high_water_field)) is not None:
         result[schema.PEAK_MEMORY_BYTES] = max(peak - resident, 0) * 1024
     else:  # ru_maxrss only grows: this is growth of the process peak, a lower bound
-        result[schema.PEAK_MEMORY_BYTES] = max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before_max, 0) * 1024
+        result[schema.PEAK_MEMORY_BYTES] = (
+            max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before_max, 0) * 1024
+        )

@@ -1,17 +1,18 @@
 """Timing loops and the reference workloads timed beside every benchmark.
 
-  * `warm_up` runs a case until caches, allocator pools and lazy kernels settle;
-  * `round_times` samples as pytest-benchmark does (rounds of `iterations` calls), for re-measuring;
-  * `memory_reference_seconds` times a fixed streaming add through main memory (numpy, not torch)
-    beside each benchmark: the gate widens a limit by how much slower memory is than at baseline
-    time, so a neighbour saturating memory is told apart from a slower workload (the rule:
-    models.gate.rules). `reference_seconds` times a fixed torch.mm; it is recorded for reading,
-    and the gate no longer divides by it (README, "The gate", has the measurement why).
+* `warm_up` runs a case until caches, allocator pools and lazy kernels settle;
+* `round_times` samples as pytest-benchmark does (rounds of `iterations` calls), for re-measuring;
+* `memory_reference_seconds` times a fixed streaming add through main memory (numpy, not torch)
+  beside each benchmark: the gate widens a limit by how much slower memory is than at baseline
+  time, so a neighbour saturating memory is told apart from a slower workload (the rule:
+  models.gate.rules). `reference_seconds` times a fixed torch.mm; it is recorded for reading,
+  and the gate no longer divides by it (README, "The gate", has the measurement why).
 """
+
 from __future__ import annotations
 
 import time
-from typing import Callable
+from collections.abc import Callable
 
 import torch
 
@@ -51,8 +52,10 @@ def round_times(function: Callable[[], object], iterations: int, rounds: int) ->
     return times
 
 
-def reference_seconds(device: torch.device = torch.device("cpu")) -> float:
-    """Best time of a fixed matrix product built from torch.mm alone (no nn module can slow it)."""
+def reference_seconds(device: torch.device | None = None) -> float:
+    """Best time of a fixed matrix product built from torch.mm alone (no nn module can slow it), on
+    `device` (default: the CPU)."""
+    device = device or torch.device("cpu")
     generator = torch.Generator().manual_seed(0)
     left, right = (torch.randn(REFERENCE_SIZE, REFERENCE_SIZE, generator=generator).to(device) for _ in range(2))
     product = synchronized(lambda: torch.mm(left, right), device)

@@ -3,11 +3,12 @@
 Losses take logits (the labs applied softmax and then NLL on probabilities, which trains badly):
 cross-entropy for MNIST digits, BCE-with-logits for SST-2 sentiment, start/end cross-entropy for QA.
 """
+
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 import torch
 from torch import nn
@@ -17,8 +18,9 @@ from models.data.splits import Split, TaskData, iterate_batches
 
 
 def _logits(outputs) -> torch.Tensor:
-    return outputs if isinstance(outputs, torch.Tensor) else torch.stack(
-        [outputs.start_logits, outputs.end_logits], dim=1)  # QA: (B, 2, T)
+    return (
+        outputs if isinstance(outputs, torch.Tensor) else torch.stack([outputs.start_logits, outputs.end_logits], dim=1)
+    )  # QA: (B, 2, T)
 
 
 @dataclass(frozen=True)
@@ -29,10 +31,14 @@ class Objective:
 
 OBJECTIVES: dict[str, Objective] = {
     "mnist": Objective(F.cross_entropy, lambda logits: logits.argmax(dim=-1)),
-    "sst2": Objective(lambda logits, labels: F.binary_cross_entropy_with_logits(logits.squeeze(-1), labels),
-                      lambda logits: (logits.squeeze(-1) > 0).float()),
-    "qa": Objective(lambda logits, spans: F.cross_entropy(logits.flatten(0, 1), spans.flatten()),
-                    lambda logits: logits.argmax(dim=-1)),
+    "sst2": Objective(
+        lambda logits, labels: F.binary_cross_entropy_with_logits(logits.squeeze(-1), labels),
+        lambda logits: (logits.squeeze(-1) > 0).float(),
+    ),
+    "qa": Objective(
+        lambda logits, spans: F.cross_entropy(logits.flatten(0, 1), spans.flatten()),
+        lambda logits: logits.argmax(dim=-1),
+    ),
 }
 
 
@@ -40,8 +46,13 @@ def forward(model: nn.Module, inputs: tuple[torch.Tensor, ...]) -> torch.Tensor:
     return _logits(model(*inputs))
 
 
-def train_step(model: nn.Module, inputs: tuple[torch.Tensor, ...], targets: torch.Tensor,
-               objective: Objective, optimizer: torch.optim.Optimizer) -> torch.Tensor:
+def train_step(
+    model: nn.Module,
+    inputs: tuple[torch.Tensor, ...],
+    targets: torch.Tensor,
+    objective: Objective,
+    optimizer: torch.optim.Optimizer,
+) -> torch.Tensor:
     """Forward, loss, backward, optimizer step; returns the loss (still on its device)."""
     optimizer.zero_grad(set_to_none=True)
     loss = objective.loss(forward(model, inputs), targets)
@@ -75,8 +86,16 @@ class FitResult:
         return self.train_seconds / max(self.steps, 1)
 
 
-def fit(model: nn.Module, data: TaskData, task: str, epochs: int = 1, batch_size: int = 32,
-        learning_rate: float = 1e-3, seed: int = 0, progress: bool = True) -> FitResult:
+def fit(
+    model: nn.Module,
+    data: TaskData,
+    task: str,
+    epochs: int = 1,
+    batch_size: int = 32,
+    learning_rate: float = 1e-3,
+    seed: int = 0,
+    progress: bool = True,
+) -> FitResult:
     """Adam for `epochs` over the train split, then accuracy on the eval split."""
     from tqdm.auto import tqdm
 

@@ -1,7 +1,6 @@
-"""The lab reports from result JSON.
+"""The lab reports from result JSON (read by models.results).
 
-    results   benchmark rows and training runs read back from JSON
-    tables    Markdown tables per sweep, training runs, layers, BERT's first-block GEMMs
-    plots     latency and throughput by batch size, accuracy against cost
-    document  the report file that puts them together
+tables    Markdown tables per sweep, training runs, layers, BERT's first-block GEMMs
+plots     latency and throughput by batch size, accuracy against cost
+document  the report file that puts them together
 """

@@ -1,4 +1,5 @@
 """The report a `python -m models report` writes: one Markdown file and its PNG plots."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -7,22 +8,25 @@ from models import schema
 from models.data.splits import DataError
 from models.report.answers import batching_answers, sweep_answers
 from models.report.plots import write_plots
-from models.report.results import load_results
 from models.report.tables import MEMORY_BATCH_SIZES, bert_gemm_listing, layer_table, sweep_tables, training_table
+from models.results import load_results
 
 
 def environment_header(rows: list, trainings: list[dict]) -> list[str]:
     """One line per setting, every value the results hold (a mix is shown as such, never hidden)."""
+
     def values(key: str, found) -> str:
         seen = sorted({str(value) for value in found if value not in (None, "")})
         return ", ".join(seen) if seen else "not recorded"
 
-    lines = [f"- {key}: {values(key, (row.environment.get(key) for row in rows))}"
-             for key in ("CPU", "threads", "torch", "profile", "date")]
+    lines = [
+        f"- {key}: {values(key, (row.context.get(key) for row in rows))}"
+        for key in ("CPU", "threads", "torch", "profile", "date")
+    ]
     lines.append(f"- dtype: {values('dtype', (row.extra.get(schema.DTYPE) for row in rows))}")
     lines.append(f"- device: {values('device', (row.extra.get(schema.DEVICE) for row in rows))}")
     if trainings:
-        lines.append(f"- training data: {values('data', (run.get('data_source') for run in trainings))}")
+        lines.append(f"- training data: {values('data', (run.get(schema.DATA_SOURCE) for run in trainings))}")
     return ["## Environment", "", *lines]
 
 
@@ -33,9 +37,15 @@ def write_report(paths: list[str], out: str) -> Path:
     folder = Path(out)
     folder.mkdir(parents=True, exist_ok=True)
     plots = write_plots(rows, folder)
-    parts = ["# nnbench report", "", *environment_header(rows, trainings), "",
-             f"From {len(paths)} result file(s): {len(rows)} benchmark rows, {len(trainings)} training runs. "
-             "Times are pytest-benchmark medians; MACs are the analytic `complete` view (one multiply-add each).", ""]
+    parts = [
+        "# nnbench report",
+        "",
+        *environment_header(rows, trainings),
+        "",
+        f"From {len(paths)} result file(s): {len(rows)} benchmark rows, {len(trainings)} training runs. "
+        "Times are pytest-benchmark medians; MACs are the analytic `complete` view (one multiply-add each).",
+        "",
+    ]
     answers = batching_answers(rows) + sweep_answers(rows)
     if answers:
         parts += ["## The labs' questions, answered from these results", "", *(f"- {line}" for line in answers), ""]
@@ -45,10 +55,14 @@ def write_report(paths: list[str], out: str) -> Path:
         parts += ["## Training runs", "", training_table(trainings), ""]
     if plots:
         parts += ["## Plots", ""] + [f"![{path.stem}]({path.name})" for path in plots] + [""]
-    for architecture in sorted({row.architecture for row in rows} | {t["architecture"] for t in trainings}):
+    for architecture in sorted({row.architecture for row in rows} | {t[schema.ARCHITECTURE] for t in trainings}):
         batch = MEMORY_BATCH_SIZES[architecture]
-        parts += [f"## Weights and activations of {architecture} (defaults, batch {batch})", "",
-                  layer_table(architecture, batch_size=batch), ""]
+        parts += [
+            f"## Weights and activations of {architecture} (defaults, batch {batch})",
+            "",
+            layer_table(architecture, batch_size=batch),
+            "",
+        ]
     if any(row.architecture == "bert_qa" for row in rows):
         parts += ["## BERT first-block GEMMs", "", bert_gemm_listing(), ""]
     path = folder / "report.md"

@@ -1,16 +1,18 @@
-"""Training runs as the report reads them: one config trained and summarized (`train`), or every
+"""Training runs as the report reads them (keys: models.schema): one config trained and summarized (`train`), or every
 config that benchmark results hold, trained in bulk (`train-sweep`, and the lab commands).
 
 A config is trained at each batch size it was timed at (batch 1 only where it was timed at no
 other), so that the report joins each timed row with the run of the same config and batch size
-(models.report.results).
+(models.results).
 """
+
 from __future__ import annotations
 
 import json
 import sys
 from pathlib import Path
 
+from models import schema
 from models.arch.registry import build_from_config, get_architecture
 from models.data.splits import DataError, TaskData
 
@@ -22,8 +24,9 @@ TRAIN_BATCH_SIZE = {"mnist": 32, "sst2": 64}
 def check_trainable(arch, config) -> None:
     """ValueError unless the architecture has a bundled training set its inputs fit."""
     if arch.task not in TRAIN_BATCH_SIZE:
-        raise ValueError(f"{arch.name}: no {arch.task} training set is bundled; its train step is timed in "
-                         f"bench/test_train_step.py")
+        raise ValueError(
+            f"{arch.name}: no {arch.task} training set is bundled; its train step is timed in bench/test_train_step.py"
+        )
     shape = config.input_shapes(1)[0]
     if arch.task == "mnist" and shape[1:] not in ((784,), (1, 28, 28)):
         raise ValueError(f"{arch.name}: input {'x'.join(map(str, shape[1:]))} does not fit 1x28x28 MNIST digits")
@@ -40,13 +43,17 @@ class TaskDataCache:
 
         key = (arch.task, getattr(config, "vocab", None))
         if key not in self.loaded:
-            self.loaded[key] = (load_mnist(self.data_dir, self.download) if arch.task == "mnist"
-                                else load_sst2(self.data_dir, self.download, vocab=config.vocab))
+            self.loaded[key] = (
+                load_mnist(self.data_dir, self.download)
+                if arch.task == "mnist"
+                else load_sst2(self.data_dir, self.download, vocab=config.vocab)
+            )
         return self.loaded[key]
 
 
-def train_run(arch, config, data: TaskData, batch_size: int, epochs: int, seed: int, threads: int,
-              progress: bool) -> dict:
+def train_run(
+    arch, config, data: TaskData, batch_size: int, epochs: int, seed: int, threads: int, progress: bool
+) -> dict:
     """Train one config from a fixed seed; the summary the report reads."""
     import torch
 
@@ -56,18 +63,30 @@ def train_run(arch, config, data: TaskData, batch_size: int, epochs: int, seed: 
     torch.manual_seed(seed)
     result = fit(build_from_config(config), data, arch.task, epochs, batch_size, seed=seed, progress=progress)
     table = count(config, view="complete")
-    return {"architecture": arch.name, "config": config.options(), "accuracy": result.accuracy,
-            "train_seconds": result.train_seconds, "step_seconds": result.step_seconds, "steps": result.steps,
-            "epochs": result.epochs, "batch_size": batch_size, "loss_per_epoch": result.losses,
-            "params": table.params, "macs": table.macs, "input_shape": list(config.input_shapes(1)[0][1:]),
-            "output_shape": list(table.rows[-1].output_shape[1:]), "data_source": data.source,
-            "threads": threads, "seed": seed}
+    return {
+        schema.ARCHITECTURE: arch.name,
+        schema.CONFIG: config.options(),
+        schema.ACCURACY: result.accuracy,
+        schema.TRAIN_SECONDS: result.train_seconds,
+        schema.STEP_SECONDS: result.step_seconds,
+        schema.STEPS: result.steps,
+        schema.EPOCHS: result.epochs,
+        schema.BATCH_SIZE: batch_size,
+        schema.LOSS_PER_EPOCH: result.losses,
+        schema.PARAMS: table.params,
+        schema.MACS: table.macs,
+        schema.INPUT_SHAPE: list(config.input_shapes(1)[0][1:]),
+        schema.OUTPUT_SHAPE: list(table.rows[-1].output_shape[1:]),
+        schema.DATA_SOURCE: data.source,
+        schema.THREADS: threads,
+        schema.SEED: seed,
+    }
 
 
 def timed_configs(paths: list[str]) -> list[tuple[object, object, int]]:
     """(architecture, config, batch size) of every inference benchmark in the files whose config
     fits a bundled training set, each once, in the order the files list them."""
-    from models.report.results import load_results
+    from models.results import load_results
 
     rows, _ = load_results(paths)
     found = {}
@@ -78,8 +97,9 @@ def timed_configs(paths: list[str]) -> list[tuple[object, object, int]]:
             check_trainable(arch, config)  # e.g. ResNet18 timed at 3x224x224 has no such training set
         except ValueError:
             continue
-        found.setdefault((arch.name, json.dumps(row.config, sort_keys=True), row.batch_size),
-                             (arch, config, row.batch_size))
+        found.setdefault(
+            (arch.name, json.dumps(row.config, sort_keys=True), row.batch_size), (arch, config, row.batch_size)
+        )
     # Batch size 1 only where a config was timed at no other: an SST-2 epoch of 67k single-sentence
     # steps ran over 18 min on one thread here, and the labs compared accuracy at their sweeps' batches.
     larger = {(name, options) for name, options, batch in found if batch > 1}
@@ -89,8 +109,9 @@ def timed_configs(paths: list[str]) -> list[tuple[object, object, int]]:
     return list(found.values())
 
 
-def train_all(configs: list[tuple[object, object, int]], epochs: int, data: TaskDataCache, seed: int,
-              threads: int, out: Path) -> list[dict]:
+def train_all(
+    configs: list[tuple[object, object, int]], epochs: int, data: TaskDataCache, seed: int, threads: int, out: Path
+) -> list[dict]:
     """Train each config with a progress bar over the runs; the list is rewritten to `out` after
     every run, so an interrupted sweep keeps what it finished."""
     from tqdm.auto import tqdm

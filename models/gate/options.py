@@ -1,0 +1,65 @@
+"""The gate's options, read once from pytest's config into a frozen value, and their defaults.
+
+Each setting has one default, here; the plugin's `--gate*` options take theirs from these.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+
+DEFAULT_THRESHOLD = 0.10  # README "The gate" has the false-alarm and detection runs behind it
+DEFAULT_INSTRUCTIONS_THRESHOLD = 0.01  # README "Instruction counts" has the repeat runs behind it
+DEFAULT_MAX_PAIRS = 12  # A/B: at most this many slot pairs per benchmark; most are decided after four
+
+# Options every process the gate starts shares with this run, so it builds and times the same cases;
+# the injected slowdown goes to processes of the working tree only, never to the base revision's.
+SHARED_OPTIONS = ("--profile", "--device", "--dtype", "--threads")
+WORKING_TREE_OPTIONS = ("--inject-slowdown",)
+
+
+@dataclass(frozen=True, kw_only=True)
+class GateOptions:
+    choice: str | None = None  # --gate's value: "auto", a file or a saved name; None: not gating
+    base_revision: str | None = None  # --gate-base: A/B against this revision
+    threshold: float = DEFAULT_THRESHOLD
+    strict: bool = False  # --gate-strict: finding nothing to compare with fails the run
+    max_pairs: int = DEFAULT_MAX_PAIRS
+    instructions: bool = False  # --instructions: count instructions per call under callgrind
+    instructions_threshold: float = DEFAULT_INSTRUCTIONS_THRESHOLD
+    device: torch.device = torch.device("cpu")
+    rootdir: Path = Path()
+    shared_options: tuple[str, ...] = ()  # as `--option=value`, for every process the gate starts
+    working_tree_options: tuple[str, ...] = ()  # likewise, for the working tree's processes only
+
+    @property
+    def enabled(self) -> bool:
+        return self.choice is not None or self.base_revision is not None
+
+    @property
+    def storage(self) -> Path:
+        """The .benchmarks folder baselines are found in."""
+        return self.rootdir / ".benchmarks"
+
+    @classmethod
+    def from_config(cls, config) -> GateOptions:
+        option = config.getoption
+
+        def forwarded(names: tuple[str, ...]) -> tuple[str, ...]:
+            return tuple(f"{name}={option(name)}" for name in names)
+
+        return cls(
+            choice=option("--gate"),
+            base_revision=option("--gate-base"),
+            threshold=option("--gate-threshold"),
+            strict=option("--gate-strict"),
+            max_pairs=option("--gate-pairs"),
+            instructions=option("--instructions"),
+            instructions_threshold=option("--gate-instructions-threshold"),
+            device=torch.device(option("--device")),
+            rootdir=Path(str(config.rootpath)),
+            shared_options=forwarded(SHARED_OPTIONS),
+            working_tree_options=forwarded(WORKING_TREE_OPTIONS),
+        )

@@ -1,0 +1,121 @@
+"""The A/B lockstep: two side processes at the same benchmark, asked in turn for slots of timed calls.
+
+At each benchmark both sides prepare and warm up in parallel, then say they are ready (AT) and
+wait. The scheduler asks each side in turn for a slot of timed calls (A B, B A, A B, ...: each
+side goes first in every other pair), the other side idle meanwhile; each side's first slot of a
+benchmark is a warm-up, not counted. Then pairs until the paired rule (models.gate.pairing)
+decides, or the cap. Why slots and not whole processes: a neighbour on the same core slows
+everything for spells of a fraction of a second to seconds, so two processes timed a minute apart
+disagree on unchanged code, while two slots moments apart see the same spell and their ratio
+cancels it (README, "The gate", has the measurements).
+
+A side is anything with a channel that speaks models.probe.protocol: a side process in real
+runs, a scripted fake in the unit tests.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+from models.gate.pairing import PairedTimes, decide, slot_time
+from models.gate.worktree import RevisionError
+from models.probe import protocol
+
+SLOT_SECONDS = 0.05  # short, so both slots of a pair fall in the same spell of a neighbour's load
+MAX_SLOT_CALLS = 10_000
+SIDE_SILENCE_SECONDS = 1800  # a side that says nothing for this long is stuck
+
+
+@dataclass(eq=False)
+class Side:
+    """The gate's end of one side's channel, and where that side is in the selection."""
+
+    label: str  # "working tree" or "base revision SHA"
+    channel: object  # a multiprocessing Connection, or a fake with poll, send, recv and close
+    at: tuple[str, float] | None = None  # the benchmark it waits at, and one call's seconds
+    ops: dict[str, dict[str, int]] = field(default_factory=dict)  # each benchmark's ops of one call
+    exited: bool = False
+    reached: int = 0  # benchmarks it was ready at
+
+    def _receive(self, *expected: str) -> tuple:
+        if not self.channel.poll(SIDE_SILENCE_SECONDS):
+            raise RevisionError(f"the {self.label} said nothing for {SIDE_SILENCE_SECONDS} s")
+        try:
+            return protocol.receive(self.channel, *expected)
+        except protocol.ProtocolError as error:
+            raise RevisionError(f"the {self.label} broke the {error}") from None
+
+    def wait_until_ready(self) -> None:
+        """Until it waits at a benchmark, or has exited (its selection done, or it failed)."""
+        if self.at is None and not self.exited:
+            try:
+                _, name, seconds, ops = self._receive(protocol.AT)
+            except (EOFError, OSError):
+                self.exited = True
+                return
+            self.at, self.ops[name] = (name, seconds), ops
+            self.reached += 1
+
+    def slot(self, calls: int) -> float:
+        protocol.send(self.channel, protocol.SLOT, calls)
+        return slot_time(self._receive(protocol.TIMES)[1])
+
+    def release(self) -> None:
+        """On to its next benchmark."""
+        self.at = None
+        try:
+            protocol.send(self.channel, protocol.NEXT)
+        except OSError:
+            self.exited = True
+
+    def why_it_stopped(self) -> str:
+        """One line on how the side ended, for an error message."""
+        return "it closed its channel"
+
+
+@dataclass
+class Lockstep:
+    threshold: float
+    max_pairs: int
+
+    def run(self, tree: Side, base: Side, names: list[str]) -> dict[str, PairedTimes]:
+        """Both sides through the selection `names`, paired slots at each benchmark both reach;
+        a benchmark only one side reaches is passed over. RevisionError when no benchmark was paired."""
+        order = {name: index for index, name in enumerate(names)}
+        timed: dict[str, PairedTimes] = {}
+        while True:
+            tree.wait_until_ready()
+            base.wait_until_ready()
+            if tree.at is None and base.at is None:
+                break
+            if tree.at and base.at and tree.at[0] == base.at[0]:
+                self.pairs(tree, base, timed.setdefault(tree.at[0], PairedTimes()))
+                tree.release()
+                base.release()
+            else:  # the other side lacks it (absent, skipped, failed) or has exited: this one goes on
+                waiting = [side for side in (tree, base) if side.at]
+                min(waiting, key=lambda side: order.get(side.at[0], -1)).release()
+        if not timed:
+            failed = base if base.reached == 0 or tree.reached else tree
+            raise RevisionError(f"the {failed.label} timed no benchmark ({failed.why_it_stopped()})")
+        return timed
+
+    def pairs(self, tree: Side, base: Side, paired: PairedTimes) -> None:
+        """Slot pairs of one benchmark, each side first in every other pair, until it is decided."""
+        calls = {
+            side: max(1, min(MAX_SLOT_CALLS, math.ceil(SLOT_SECONDS / max(side.at[1], 1e-9)))) for side in (tree, base)
+        }
+        try:  # a slot each first, not counted: a side's first calls after waiting run slower (README)
+            tree.slot(calls[tree])
+            base.slot(calls[base])
+        except (EOFError, OSError):
+            return
+        for pair in range(1, self.max_pairs + 1):
+            try:
+                seconds = {side: side.slot(calls[side]) for side in ((tree, base) if pair % 2 else (base, tree))}
+            except (EOFError, OSError):  # a side failed inside its slot: what was paired stands
+                return
+            paired.pairs.append((seconds[tree], seconds[base]))
+            if decide(paired.ratios, self.threshold, self.max_pairs):
+                return

@@ -1,0 +1,42 @@
+"""One way to start a fresh pytest process: the gate's side processes and confirmations, the
+instruction counting, the lab command, the baseline recorder and the evidence script all use it.
+
+A fresh process is `python -m pytest -q -p no:cacheprovider ...` in a checkout's root: `python -m`
+puts that root first on sys.path, so the process imports the `models` package found there, and no
+cache folder is written into the checkout.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+
+def pytest_command(arguments: list[str], prefix: tuple[str, ...] = ()) -> list[str]:
+    """The command line of a fresh pytest with `arguments`, behind `prefix` (e.g. valgrind's)."""
+    return [*prefix, sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *arguments]
+
+
+@dataclass(frozen=True)
+class FreshRun:
+    status: int  # pytest's exit status
+    document: dict | None  # the JSON it wrote; None when it wrote none or it is unreadable
+    output: str  # the tail of its stdout and stderr, for an error message
+
+
+def fresh_pytest(arguments: list[str], cwd: Path, env: dict[str, str] | None = None) -> FreshRun:
+    """A fresh pytest with `arguments` in `cwd`, waited for, with its results as JSON."""
+    with tempfile.TemporaryDirectory(prefix="nnbench-run-") as scratch:
+        report = Path(scratch) / "run.json"
+        done = subprocess.run(
+            pytest_command([f"--benchmark-json={report}", *arguments]), cwd=cwd, env=env, capture_output=True, text=True
+        )
+        try:
+            document = json.loads(report.read_text())
+        except (OSError, ValueError):
+            document = None
+        return FreshRun(done.returncode, document, done.stdout[-3000:] + done.stderr[-2000:])

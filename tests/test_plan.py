@@ -1,0 +1,148 @@
+"""The gate's plan, chosen from options, this machine and the baselines on disk: no git, no processes
+(a revision is resolved by a stand-in), and the outcome of a run with nothing to compare."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+from pathlib import Path
+
+import pytest
+import torch
+
+from models.gate.machine import EnvironmentPart, Fingerprint, MachinePart
+from models.gate.options import DEFAULT_MAX_PAIRS, DEFAULT_THRESHOLD, GateOptions
+from models.gate.plan import ABPlan, GateUsageError, NoComparison, StoredPlan, choose_plan
+from models.gate.session import REGRESSION_EXIT, GateSession
+from models.gate.worktree import RevisionError
+from models.schema import GateMode
+
+
+def machine(cpu_model: str = "AMD EPYC", torch_version: str = "2.14.1") -> Fingerprint:
+    return Fingerprint(
+        MachinePart("linux", "x86_64", "AuthenticAMD", cpu_model, "25", "17", "AVX512", 2, "none"),
+        EnvironmentPart(torch_version, "mkl", "3.11.7"),
+    )
+
+
+def save(root: Path, name: str, recorded_on: Fingerprint | None, commit: str | None = None) -> Path:
+    path = root / ".benchmarks" / "Linux-CPython-3.11-64bit" / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    nnbench = {"fingerprint": recorded_on.to_json()} if recorded_on else {}
+    path.write_text(
+        json.dumps(
+            {
+                "machine_info": {"nnbench": nnbench},
+                "commit_info": {"id": commit} if commit else {},
+                "benchmarks": [{"fullname": "bench/t.py::a", "extra_info": {"gate_score": 1.0}}],
+            }
+        )
+    )
+    return path
+
+
+def resolve(rootdir: Path, revision: str) -> str:
+    """A stand-in for git: every revision but "missing" is a commit."""
+    if revision == "missing":
+        raise RevisionError(f"base revision {revision!r} is not a commit of the repository at {rootdir}")
+    return revision.ljust(40, "0")
+
+
+def plan(tmp_path, here=None, **options):
+    return choose_plan(GateOptions(rootdir=tmp_path, **{"choice": "auto", **options}), here or machine(), resolve)
+
+
+def test_a_named_base_revision_is_ab_whatever_the_baselines(tmp_path):
+    save(tmp_path, "0001_baseline.json", machine())
+    chosen = plan(tmp_path, base_revision="HEAD~1")
+    assert chosen == ABPlan("HEAD~1".ljust(40, "0"), "--gate-base=HEAD~1")
+    assert chosen.mode == GateMode.AB
+
+
+def test_the_newest_baseline_of_this_machine_is_stored_mode_and_names_environment_changes(tmp_path):
+    save(tmp_path, "0001_baseline.json", machine())
+    newest = save(tmp_path, "0002_baseline.json", machine(torch_version="2.13.0"))
+    save(tmp_path, "0003_baseline.json", machine("Intel Xeon"))
+    chosen = plan(tmp_path)
+    assert isinstance(chosen, StoredPlan) and chosen.mode == GateMode.STORED
+    assert chosen.path == newest and chosen.baseline == {"bench/t.py::a": {"gate_score": 1.0}}
+    assert chosen.environment_changes == ("torch 2.13.0 -> 2.14.1",)
+    assert chosen.describe(machine()).endswith("environment changed since: torch 2.13.0 -> 2.14.1")
+
+
+def test_without_a_baseline_of_this_machine_the_newest_recording_commit_is_the_base(tmp_path):
+    save(tmp_path, "0001_baseline.json", machine("Intel Xeon"), commit="aaa")
+    save(tmp_path, "0002_baseline.json", machine("Intel Xeon"), commit="bbb")
+    assert plan(tmp_path) == ABPlan("bbb".ljust(40, "0"), "the commit that recorded 0002_baseline.json")
+
+
+def test_nothing_to_compare_with_is_a_plan_with_its_reason(tmp_path):
+    save(tmp_path, "0001_baseline.json", None)  # before fingerprints, and no commit
+    chosen = plan(tmp_path)
+    assert isinstance(chosen, NoComparison)
+    assert chosen.reason.startswith("gate: nothing to compare with: no committed baseline was recorded on AMD EPYC")
+
+
+@pytest.mark.parametrize(
+    "options, message",
+    [
+        ({"choice": "0001"}, "was recorded on Intel Xeon (AVX512); this is AMD EPYC (AVX512, 2 cores)"),
+        ({"choice": "nosuch"}, "no saved baseline matches 'nosuch'"),
+        ({"base_revision": "missing"}, "base revision 'missing' is not a commit"),
+    ],
+)
+def test_a_named_thing_that_cannot_be_used_is_a_one_line_usage_error(tmp_path, options, message):
+    save(tmp_path, "0001_baseline.json", machine("Intel Xeon"), commit="aaa")
+    with pytest.raises(GateUsageError) as error:
+        plan(tmp_path, **options)
+    assert message in str(error.value) and "\n" not in str(error.value)
+
+
+def test_options_are_read_once_by_name_with_one_default_each(tmp_path):
+    given = {
+        "--gate": "auto",
+        "--gate-base": None,
+        "--gate-threshold": 0.05,
+        "--gate-strict": True,
+        "--gate-pairs": 6,
+        "--instructions": False,
+        "--gate-instructions-threshold": 0.01,
+        "--device": "cpu",
+        "--profile": "smoke",
+        "--dtype": "fp32",
+        "--threads": 1,
+        "--inject-slowdown": 0.3,
+    }
+
+    class Config:
+        rootpath = tmp_path
+
+        def getoption(self, name):
+            return given[name]
+
+    options = GateOptions.from_config(Config())
+    assert (options.threshold, options.strict, options.max_pairs, options.device) == (
+        0.05,
+        True,
+        6,
+        torch.device("cpu"),
+    )
+    assert options.shared_options == ("--profile=smoke", "--device=cpu", "--dtype=fp32", "--threads=1")
+    assert options.working_tree_options == ("--inject-slowdown=0.3",)
+    assert options.storage == tmp_path / ".benchmarks" and options.enabled
+    assert (GateOptions().threshold, GateOptions().max_pairs) == (DEFAULT_THRESHOLD, DEFAULT_MAX_PAIRS)
+    with pytest.raises(AttributeError):
+        options.threshold = 0.2  # frozen: read once
+
+
+@pytest.mark.parametrize("strict, status", [(False, 0), (True, REGRESSION_EXIT)])
+def test_nothing_to_compare_with_passes_unless_strict(tmp_path, strict, status):
+    session = GateSession(GateOptions(choice="auto", strict=strict, rootdir=tmp_path), NoComparison("gate: why"))
+    session.timed["bench/t.py::a"] = {}
+    outcome = session.finish()
+    assert (outcome.verdicts, outcome.lines, outcome.exit_status) == (None, ["gate: why"], status)
+
+
+def test_a_fingerprint_matches_only_its_own_machine_part():
+    assert asdict(machine().machine) == asdict(machine(torch_version="2.0").machine)
+    assert asdict(machine().machine) != asdict(machine("Intel Xeon").machine)

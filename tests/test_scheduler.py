@@ -1,0 +1,112 @@
+"""The A/B lockstep over scripted sides in this process: no git, no processes, no timing.
+
+A scripted side plays the side process's end of the protocol (models.probe.protocol): ready at
+each of its benchmarks in turn, it answers a slot with call times it was given.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+
+import pytest
+
+from models.gate.scheduler import Lockstep, Side
+from models.gate.worktree import RevisionError
+from models.probe import protocol
+
+NAMES = ["bench/t.py::a", "bench/t.py::b"]
+CALL_SECONDS = 0.01  # five calls a slot
+
+
+class ScriptedChannel:
+    """A side's end of the channel, played here: AT each benchmark, TIMES for each SLOT."""
+
+    def __init__(self, label, benchmarks, log, seconds=CALL_SECONDS, first_slot_seconds=None, reply_tag=None):
+        self.label, self.benchmarks, self.log = label, deque(benchmarks), log
+        self.seconds, self.first_slot_seconds = seconds, first_slot_seconds
+        self.reply_tag = reply_tag or protocol.TIMES  # another tag: a side of another protocol
+        self.pending: deque = deque()
+        self.slots_here = 0
+        self._ready_at_next()
+
+    def _ready_at_next(self):
+        self.slots_here = 0
+        if self.benchmarks:
+            self.pending.append((protocol.AT, self.benchmarks.popleft(), self.seconds, {"aten::relu()": 1}))
+
+    def poll(self, timeout):
+        return True  # a closed channel is "ready" too: its recv raises EOFError
+
+    def recv(self):
+        if not self.pending:
+            raise EOFError
+        return self.pending.popleft()
+
+    def send(self, message):
+        tag, *payload = message
+        if tag == protocol.SLOT:
+            self.log.append(self.label)
+            first = self.slots_here == 0 and self.first_slot_seconds is not None
+            self.slots_here += 1
+            self.pending.append((self.reply_tag, [self.first_slot_seconds if first else self.seconds] * payload[0]))
+        elif tag == protocol.NEXT:
+            self._ready_at_next()
+
+    def close(self):
+        pass
+
+
+def sides(log, tree_benchmarks=NAMES, base_benchmarks=NAMES, **tree_script):
+    tree = Side("working tree", ScriptedChannel("W", tree_benchmarks, log, **tree_script))
+    base = Side("base revision abc", ScriptedChannel("B", base_benchmarks, log))
+    return tree, base
+
+
+def test_slots_alternate_after_an_uncounted_warm_up_slot_each():
+    log: list[str] = []
+    tree, base = sides(log, tree_benchmarks=NAMES[:1], base_benchmarks=NAMES[:1], first_slot_seconds=1.0)
+    timed = Lockstep(threshold=0.10, max_pairs=12).run(tree, base, NAMES[:1])
+    # warm-up W B, then pairs W B, B W, W B, B W: equal times decide "ok" after four pairs
+    assert log == ["W", "B", "W", "B", "B", "W", "W", "B", "B", "W"]
+    assert timed[NAMES[0]].ratios == [1.0] * 4  # the working tree's slow first slot was not counted
+    assert tree.ops[NAMES[0]] == {"aten::relu()": 1}
+
+
+def test_a_slower_working_tree_is_paired_until_the_rule_decides():
+    log: list[str] = []
+    tree, base = sides(log, seconds=CALL_SECONDS * 1.2)
+    timed = Lockstep(threshold=0.10, max_pairs=12).run(tree, base, NAMES)
+    assert set(timed) == set(NAMES)
+    assert all(ratio == pytest.approx(1.2) for paired in timed.values() for ratio in paired.ratios)
+    assert all(len(paired.pairs) == 4 for paired in timed.values())
+
+
+def test_a_benchmark_one_side_lacks_is_passed_over_and_the_rest_paired():
+    tree, base = sides([], base_benchmarks=NAMES[1:])
+    timed = Lockstep(threshold=0.10, max_pairs=12).run(tree, base, NAMES)
+    assert list(timed) == [NAMES[1]]
+
+
+def test_a_side_that_exits_before_any_benchmark_fails_the_run_in_one_line():
+    tree, base = sides([], base_benchmarks=[])
+    with pytest.raises(RevisionError) as error:
+        Lockstep(threshold=0.10, max_pairs=12).run(tree, base, NAMES)
+    assert str(error.value) == "the base revision abc timed no benchmark (it closed its channel)"
+
+
+def test_a_side_that_answers_with_the_wrong_tag_fails_the_run_in_one_line():
+    tree, base = sides([], reply_tag=protocol.AT)
+    with pytest.raises(RevisionError) as error:
+        Lockstep(threshold=0.10, max_pairs=12).run(tree, base, NAMES)
+    assert str(error.value) == "the working tree broke the protocol: expected 'times', got 'at'"
+
+
+@pytest.mark.parametrize("message", [("slot", 3), ("next",)])
+def test_a_receive_takes_only_the_tags_it_expects(message):
+    class Channel:
+        def recv(self):
+            return message
+
+    assert protocol.receive(Channel(), protocol.SLOT, protocol.NEXT) == message
+    with pytest.raises(protocol.ProtocolError, match=f"expected 'times', got '{message[0]}'"):
+        protocol.receive(Channel(), protocol.TIMES)

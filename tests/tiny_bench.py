@@ -1,0 +1,32 @@
+"""A tiny benchmark file that pytester runs with our plugin, and helpers around it: the tests of our
+pytest options and of the gate's runs (tests/test_plugin.py, tests/test_gate_runs.py) share them."""
+
+from __future__ import annotations
+
+import subprocess
+
+BENCH_FILE = """
+import pytest
+from models.harness.cases import Case
+
+@pytest.mark.parametrize("hidden", ["8", "16"])
+def test_tiny(hidden, measure):
+    measure(Case("mlp", 2, (("hidden", hidden),)), "inference")
+"""
+FAST = ["-p", "models.plugin", "--benchmark-min-rounds=3", "--benchmark-max-time=0.01"]
+
+
+def saved_baseline(bench):
+    result = bench.runpytest(*FAST, "--benchmark-save=baseline")
+    result.assert_outcomes(passed=2)
+    (path,) = (bench.path / ".benchmarks").glob("*/0001_baseline.json")
+    return path
+
+
+def git(bench, *arguments: str) -> None:
+    subprocess.run(
+        ["git", "-c", "user.name=t", "-c", "user.email=t@example.com", *arguments],
+        cwd=bench.path,
+        check=True,
+        capture_output=True,
+    )
