@@ -265,6 +265,12 @@ def main(argv: list[str] | None = None) -> int:
     except (ConfigError, DataError, ValueError, OSError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
+    except (MemoryError, RuntimeError) as error:  # torch's allocators raise RuntimeError subclasses
+        if not isinstance(error, MemoryError) and "memory" not in str(error):
+            raise
+        first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        print(f"error: out of memory ({first}); try a smaller --batch-size", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         print("error: interrupted", file=sys.stderr)
         return 130

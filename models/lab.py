@@ -35,8 +35,13 @@ def run_lab(lab: str, out: Path, epochs: int, data_dir: str | None, download: bo
     from models.report.document import write_report
 
     root, out = checkout_root(), out.resolve()
-    out.mkdir(parents=True, exist_ok=True)
     benchmarks, trainings = out / "benchmarks.json", out / "trainings.json"
+    if existing := [path.name for path in (benchmarks, trainings, out / "report.md") if path.exists()]:
+        raise DataError(
+            f"--out {out} already holds {', '.join(existing)} of an earlier lab: choose a new folder, "
+            "or move them away (nothing was overwritten)"
+        )
+    out.mkdir(parents=True, exist_ok=True)
     seconds = {}
     started = time.perf_counter()
     print(f"lab {lab} 1/3: benchmarks of {', '.join(LABS[lab])} (pytest bench --profile=full)", file=sys.stderr)

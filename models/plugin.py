@@ -7,162 +7,36 @@ the plan chosen once, the session that returns an outcome, which the hooks here 
 
 from __future__ import annotations
 
-import argparse
+import os
+import signal
+import threading
+from dataclasses import replace
 
 import pytest
 import torch
 
 from models import schema
-from models.arch.config import positive_int
-from models.arch.registry import ARCHITECTURES
 from models.gate import machine
-from models.gate.options import (
-    DEFAULT_INSTRUCTIONS_THRESHOLD,
-    DEFAULT_MAX_PAIRS,
-    DEFAULT_THRESHOLD,
-    GateOptions,
-)
+from models.gate.options import GateOptions
 from models.gate.plan import GateUsageError, choose_plan
 from models.gate.session import GateSession, Outcome
-from models.harness.devices import DEVICES, DeviceUnavailable, resolve_device, set_threads
+from models.harness.devices import DeviceUnavailable, resolve_device, set_threads
 from models.harness.measure import measure_case
 from models.harness.slowdown import inject_slowdown
+from models.pytest_options import add_options
 
 GATE_SESSION = pytest.StashKey[GateSession]()
 OUTCOME = pytest.StashKey[Outcome]()  # what the gate decided, for the terminal summary
-
-
-def _choice(*allowed: str):
-    def parse(text: str) -> str:
-        if text not in allowed:
-            raise argparse.ArgumentTypeError(f"{text!r} is not one of {', '.join(allowed)}")
-        return text
-
-    return parse
-
-
-def _bench_dtype(text: str) -> str:
-    try:
-        return schema.canonical_dtype(text, schema.BENCH_DTYPES)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not one of {', '.join(schema.BENCH_DTYPES)}") from None
-
-
-def _architectures(text: str) -> tuple[str, ...]:
-    names = tuple(filter(None, (name.strip() for name in text.split(","))))
-    unknown = [name for name in names if name not in ARCHITECTURES]
-    if unknown or not names:
-        raise argparse.ArgumentTypeError(f"{text!r}: choose from {', '.join(ARCHITECTURES)} (comma-separated)")
-    return names
-
-
-def _fraction(text: str) -> float:
-    try:
-        value = float(text.rstrip("%")) / (100 if text.endswith("%") else 1)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a fraction such as 0.1 or 10%") from None
-    if not 0 <= value < 10:
-        raise argparse.ArgumentTypeError(f"{text!r} is out of range")
-    return value
+PREVIOUS_SIGTERM = pytest.StashKey[object]()  # the handler ours replaced, restored at the end
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
-    group = parser.getgroup("nnbench", "nnbench: workloads, devices and the regression gate")
-    group.addoption(
-        "--profile",
-        type=_choice(*schema.PROFILES),
-        default="smoke",
-        metavar="NAME",
-        help="benchmark set: smoke (CI's, about a minute) or full (the labs' sweeps) (default: smoke)",
-    )
-    group.addoption(
-        "--device",
-        type=_choice(*DEVICES),
-        default="cpu",
-        metavar="DEVICE",
-        help="cpu or cuda; cuda without a GPU skips with the reason (default: cpu)",
-    )
-    group.addoption(
-        "--dtype",
-        type=_bench_dtype,
-        default="fp32",
-        metavar="DTYPE",
-        help="fp32, or bf16 under autocast (float32/bfloat16 accepted) (default: fp32)",
-    )
-    group.addoption(
-        "--arch",
-        type=_architectures,
-        default=None,
-        metavar="NAME[,NAME]",
-        help="only these architectures' benchmarks, e.g. mlp,cnn (default: all)",
-    )
-    group.addoption(
-        "--threads",
-        type=positive_int,
-        default=1,
-        metavar="N",
-        help="torch intra-op threads, recorded with every result (default: 1)",
-    )
-    group.addoption(
-        "--gate",
-        nargs="?",
-        const="auto",
-        default=None,
-        metavar="BASELINE",
-        help="fail on latency regressions: against the committed baseline recorded on this machine "
-        "(its fingerprint), else A/B against the commit that recorded the newest baseline; or "
-        "against BASELINE (a file, or a saved name such as 0001) (default: off)",
-    )
-    group.addoption(
-        "--gate-base",
-        default=None,
-        metavar="REV",
-        help="gate A/B against git revision REV, timed beside the working tree in this run "
-        "(implies --gate) (default: none)",
-    )
-    group.addoption(
-        "--gate-pairs",
-        type=positive_int,
-        default=DEFAULT_MAX_PAIRS,
-        metavar="N",
-        help=f"A/B mode: at most N pairs of timed slots per benchmark (default: {DEFAULT_MAX_PAIRS})",
-    )
-    group.addoption(
-        "--gate-strict",
-        action="store_true",
-        default=False,
-        help="fail the run when the gate finds nothing to compare with (default: say so and pass)",
-    )
-    group.addoption(
-        "--gate-threshold",
-        type=_fraction,
-        default=DEFAULT_THRESHOLD,
-        metavar="FRACTION",
-        help=f"slowdown that counts as a regression, e.g. 0.1 or 10% (default: {DEFAULT_THRESHOLD:.0%})",
-    )
-    group.addoption(
-        "--instructions",
-        action="store_true",
-        default=False,
-        help="also count each benchmark's CPU instructions per call under callgrind (one valgrind per "
-        "side, after the timing), recorded as extra_info['instructions'] and judged by the gate "
-        "(default: off)",
-    )
-    group.addoption(
-        "--gate-instructions-threshold",
-        type=_fraction,
-        default=DEFAULT_INSTRUCTIONS_THRESHOLD,
-        metavar="FRACTION",
-        help="more instructions per call than this is an instructions regression "
-        f"(default: {DEFAULT_INSTRUCTIONS_THRESHOLD:.0%})",
-    )
-    group.addoption(
-        "--inject-slowdown",
-        type=_fraction,
-        default=0.0,
-        metavar="FRACTION",
-        help="busy-wait this fraction of every Linear/Conv2d forward's own time, to test the gate (default: 0)",
-    )
+    add_options(parser)
+
+
+def _interrupt(signum: int, frame) -> None:
+    """SIGTERM (CI cancellation, `timeout`) taken the way SIGINT is: through the same cleanup path."""
+    raise KeyboardInterrupt(signal.Signals(signum).name)
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -175,8 +49,22 @@ def pytest_configure(config: pytest.Config) -> None:
     except GateUsageError as error:
         raise pytest.UsageError(f"gate: {error}") from None
     config.stash[GATE_SESSION] = GateSession(options, plan, here)
+    if (options.enabled or options.instructions) and threading.current_thread() is threading.main_thread():
+        config.stash[PREVIOUS_SIGTERM] = signal.signal(signal.SIGTERM, _interrupt)
     if config.getoption("--inject-slowdown"):
         inject_slowdown(config.getoption("--inject-slowdown"))
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    if PREVIOUS_SIGTERM in config.stash:
+        signal.signal(signal.SIGTERM, config.stash[PREVIOUS_SIGTERM])
+
+
+@pytest.hookimpl(trylast=True)  # after -k, -m and --arch have deselected
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    config.stash[GATE_SESSION].selected = [
+        item.nodeid for item in items if "measure" in getattr(item, "fixturenames", ())
+    ]
 
 
 def pytest_benchmark_update_machine_info(config: pytest.Config, machine_info: dict) -> None:
@@ -217,13 +105,43 @@ def measure(benchmark, request: pytest.FixtureRequest, bench_device: torch.devic
     return measure_and_record
 
 
+INTERRUPTED_LINE = (
+    "gate: interrupted: nothing was judged; the processes it started were ended, its worktree and files removed"
+)
+
+
+def _finish(session: pytest.Session) -> Outcome | None:
+    gate_session = session.config.stash[GATE_SESSION]
+    if session.exitstatus == pytest.ExitCode.INTERRUPTED:
+        return Outcome(None, [INTERRUPTED_LINE], pytest.ExitCode.INTERRUPTED) if gate_session.reports else None
+    try:
+        return gate_session.finish()
+    except KeyboardInterrupt:  # SIGINT, or SIGTERM through `_interrupt`: every `finally` below has run
+        return Outcome(None, [INTERRUPTED_LINE], pytest.ExitCode.INTERRUPTED)
+
+
+def _write_step_summary(outcome: Outcome) -> list[str]:
+    """The verdict table as Markdown into $GITHUB_STEP_SUMMARY, where set; a line if it cannot be written."""
+    path = os.environ.get("GITHUB_STEP_SUMMARY")
+    if not path or not outcome.markdown:
+        return []
+    try:
+        with open(path, "a", encoding="utf-8") as summary:
+            summary.write(outcome.markdown + "\n")
+    except OSError as error:
+        return [f"gate: the Markdown summary was not written to $GITHUB_STEP_SUMMARY ({error.strerror}: {path})"]
+    return []
+
+
 @pytest.hookimpl(hookwrapper=True, tryfirst=True)  # outside pytest-benchmark's, which writes its JSON
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int):
     # First, so that re-measured entries and verdicts reach the saved JSON.
-    outcome = session.config.stash[GATE_SESSION].finish()
-    session.config.stash[OUTCOME] = outcome
-    if outcome.exit_status and session.exitstatus == 0:
-        session.exitstatus = outcome.exit_status
+    outcome = _finish(session)
+    if outcome is not None:
+        outcome = replace(outcome, lines=outcome.lines + _write_step_summary(outcome))
+        session.config.stash[OUTCOME] = outcome
+        if outcome.exit_status == pytest.ExitCode.INTERRUPTED or (outcome.exit_status and session.exitstatus == 0):
+            session.exitstatus = outcome.exit_status
     yield
 
 

@@ -16,7 +16,7 @@ from models.gate import baselines, rules
 def run_document(scores: dict[str, float], cpu_model: str = "here") -> dict:
     """A pytest-benchmark document of one process: each benchmark's score, and a q1 time 1000x it."""
     return {
-        "machine_info": {"nnbench": {"fingerprint": {"machine": {"cpu_model": cpu_model}}}},
+        "machine_info": {"nnbench": {"fingerprint": {"machine": {"cpu_model": cpu_model}, "environment": {}}}},
         "benchmarks": [
             {
                 "name": name,
@@ -45,7 +45,7 @@ def test_merge_keeps_the_median_and_the_slowest_process_as_noise(scores):
         pytest.approx(score) for score in scores
     ]  # a time some process measured
     assert merged["machine_info"]["nnbench"] == {
-        "fingerprint": {"machine": {"cpu_model": "here"}},
+        "fingerprint": {"machine": {"cpu_model": "here"}, "environment": {}},
         "baseline_processes": len(scores),
     }
 
@@ -68,7 +68,7 @@ def test_merge_keeps_only_benchmarks_every_run_timed_and_the_gate_reads_the_resu
     path = tmp_path / "Linux-CPython-3.11-64bit" / "0001_baseline.json"
     path.parent.mkdir()
     path.write_text(json.dumps(merged))
-    found, document = baselines.matching_baseline(tmp_path, {"cpu_model": "here"})
+    found, document = baselines.saved_baselines(tmp_path).matching({"cpu_model": "here"})
     assert found == path
     entries = baselines.extra_info_by_name(document)
     assert entries["bench/t.py::x"][schema.GATE_SCORE] == pytest.approx(1.1)

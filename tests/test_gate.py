@@ -122,14 +122,20 @@ def test_compare_and_render_say_regression_per_failing_benchmark():
     ]
     assert text.splitlines()[1].split() == ["x", "1.000", "1.500", "1.500", "regression", "1.100", "-", "-"]
     assert text.splitlines()[4] == "  x: ops unchanged"  # a failing benchmark says whether its ops changed
-    assert "1 regression(s) of 3 benchmarks, threshold +10% time, +1% instructions; mode stored: base.json" in text
+    assert (
+        "1 regression(s) of 3 benchmarks (2 judged), threshold +10% time, +1% instructions; mode stored: base.json"
+        in text
+    )
 
 
 def fingerprinted(cpu_model: str) -> dict:
     return {"machine": {"cpu_model": cpu_model, "isa": "AVX512"}, "environment": {"torch": "2.14.1"}}
 
 
-def save(path, cpu_model=None, benchmarks=(), commit=None):
+SCORED = ({"fullname": "bench/t.py::x", "extra_info": {"gate_score": 0.001}},)
+
+
+def save(path, cpu_model=None, benchmarks=SCORED, commit=None):
     """A saved run recorded on a machine whose fingerprint names `cpu_model` (None: before fingerprints)."""
     nnbench = {"machine_class": "linux-x86_64-2cpu-cpu"}
     if cpu_model:
@@ -147,7 +153,7 @@ def save(path, cpu_model=None, benchmarks=(), commit=None):
     return path
 
 
-def test_matching_baseline_is_the_newest_recorded_on_this_machine(tmp_path):
+def test_matching_baseline_is_the_newest_recorded_on_this_machine_and_unusable_files_are_named(tmp_path):
     here = fingerprinted("AMD EPYC")["machine"]
     save(tmp_path / "m" / "0001_baseline.json", "AMD EPYC")
     newest = save(tmp_path / "m" / "0002_baseline-amd.json", "AMD EPYC")
@@ -155,14 +161,21 @@ def test_matching_baseline_is_the_newest_recorded_on_this_machine(tmp_path):
     save(tmp_path / "m" / "0004_baseline.json")  # before fingerprints: never matches
     (tmp_path / "m" / "0005_baseline.json").write_text("{not json")
     save(tmp_path / "m" / "0006_autosaved.json", "AMD EPYC")  # a user's run: never the gate's
-    path, _ = baselines.matching_baseline(tmp_path, here)
+    save(tmp_path / "m" / "0007_baseline.json", "AMD EPYC", benchmarks=())  # newest of this machine, but empty
+    shelf = baselines.saved_baselines(tmp_path)
+    path, _ = shelf.matching(here)
     assert path == newest
-    assert baselines.matching_baseline(tmp_path, fingerprinted("Apple M3")["machine"]) is None
-    assert [path.name for path, _ in baselines.saved_baselines(tmp_path)] == [
+    assert shelf.matching(fingerprinted("Apple M3")["machine"]) is None
+    assert [path.name for path, _ in shelf.usable] == [
         "0001_baseline.json",
         "0002_baseline-amd.json",
         "0003_baseline.json",
         "0004_baseline.json",
+    ]
+    folder = tmp_path / "m"
+    assert shelf.warnings == [
+        f"gate: warning: baseline {folder / '0005_baseline.json'} is unreadable (JSONDecodeError); it is left out",
+        f"gate: warning: baseline {folder / '0007_baseline.json'} holds no benchmarks; it is left out",
     ]
 
 

@@ -33,7 +33,7 @@ def test_gate_passes_against_its_own_baseline_and_never_rewrites_it(bench):
         [
             "benchmark*baseline*now*ratio*verdict*limit*pairs",
             "test_tiny?8?*ok *",
-            "gate: 0 regression(s) of 2 benchmarks, threshold +300% time, +1% instructions; mode stored: "
+            "gate: 0 regression(s) of 2 benchmarks (2 judged), threshold +300% time, +1% instructions; mode stored: "
             "*0001_baseline.json, recorded on *",
         ]
     )
@@ -53,7 +53,7 @@ def test_gate_fails_and_names_each_regression(bench):
         [
             "test_tiny?8?*regression *",
             "test_tiny?16?*ok *",
-            "gate: 1 regression(s) of 2 benchmarks, threshold +300% time, +1% instructions; mode stored*",
+            "gate: 1 regression(s) of 2 benchmarks (2 judged), threshold +300% time, +1% instructions; mode stored*",
         ]
     )
     gated = {
@@ -79,7 +79,8 @@ def test_a_baseline_from_another_machine_is_never_compared(bench):
     assert named.ret == pytest.ExitCode.USAGE_ERROR
     named.stderr.fnmatch_lines(
         [
-            "*gate: baseline * was recorded on Some Other CPU (*); this is *: a baseline is never "
+            "*gate: baseline * was recorded on another machine (cpu_model Some Other CPU vs *); this is *: "
+            "a baseline is never "
             "compared on another machine (A/B instead: --gate-base=REV)"
         ]
     )
@@ -117,8 +118,9 @@ def test_ab_mode_times_the_base_revision_beside_the_working_tree(bench):
         [
             "benchmark*baseline*now*ratio*verdict*limit*pairs",
             "test_tiny?8?*ok * 4.000 *.* *.*",  # two pairs, each ratio printed
-            "gate: 0 regression(s) of 2 benchmarks, threshold +300% time, +1% instructions; mode A/B: working tree "
-            "against base * (--gate-base=HEAD), timed in alternate slots by two fresh processes on *",
+            "gate: 0 regression(s) of 2 benchmarks (2 judged), threshold +300% time, +1% instructions; "
+            "mode A/B: working tree against base * (--gate-base=HEAD), timed in alternate slots by two fresh "
+            "processes on *",
         ]
     )
 

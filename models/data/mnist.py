@@ -41,8 +41,14 @@ def _read_idx(path: Path) -> torch.Tensor:
 
 
 def _mnist_split(images: torch.Tensor, labels: torch.Tensor) -> DenseSplit:
-    if images.ndim != 3 or len(images) != len(labels):
+    """Normalized digits; DataError, one line, for IDX files that are not MNIST's shape: 28x28 images,
+    one label 0-9 each."""
+    if images.ndim != 3 or tuple(images.shape[1:]) != (28, 28):
+        raise DataError(f"MNIST images must be N x 28 x 28; these IDX images are {' x '.join(map(str, images.shape))}")
+    if labels.ndim != 1 or len(images) != len(labels):
         raise DataError(f"MNIST images {tuple(images.shape)} do not match labels {tuple(labels.shape)}")
+    if len(labels) and not 0 <= int(labels.min()) <= int(labels.max()) <= 9:
+        raise DataError(f"MNIST labels must be digits 0-9; these run from {int(labels.min())} to {int(labels.max())}")
     pixels = (images.float().unsqueeze(1) / 255.0 - MNIST_MEAN) / MNIST_STD  # (N, 1, 28, 28)
     return DenseSplit(pixels, labels.long())
 
@@ -81,6 +87,11 @@ def load_mnist(data_dir: str | os.PathLike | None = None, download: bool = False
                     _read_idx(found["train-images-idx3-ubyte"]), _read_idx(found["train-labels-idx1-ubyte"])
                 )
                 return TaskData(train, test, f"real MNIST from {directory} ({len(train)} train / {len(test)} test)")
+            if len(test) <= MNIST_TEST_TRAIN_ROWS:
+                raise DataError(
+                    f"{test_images}: {len(test)} digits; with no train split, at least {MNIST_TEST_TRAIN_ROWS + 1} "
+                    f"are needed ({MNIST_TEST_TRAIN_ROWS} to train on, the rest to evaluate)"
+                )
             head, tail = torch.arange(MNIST_TEST_TRAIN_ROWS), torch.arange(MNIST_TEST_TRAIN_ROWS, len(test))
             return TaskData(
                 DenseSplit(*test.batch(head)),

@@ -54,9 +54,13 @@ class ProcessSide(Side):
             status = "none yet"
         return f"pytest exit {status}: {last_line(self.log)}"
 
-    def close(self) -> None:
+    def close(self, at_once: bool = False) -> None:
+        """Close the channel and wait for the process to end; kill it where it does not, or `at_once`
+        (the run was interrupted, or failed)."""
         self.channel.close()
         try:
+            if at_once:
+                raise subprocess.TimeoutExpired(self.process.args, 0)
             self.process.wait(timeout=SIDE_EXIT_SECONDS)
         except subprocess.TimeoutExpired:
             self.process.kill()
@@ -118,13 +122,18 @@ class ABRunner:
         return ProcessSide(label, Connection(ours.detach()), process=process, log=log)
 
     def _alternate(self, base_root: Path, scratch: Path, names: list[str]) -> ABResult:
-        tree = self._start(self.rootdir, scratch, "working tree", names, self.working_tree_options)
-        base = self._start(base_root, scratch, self.base_label, names, [])
+        sides: list[ProcessSide] = []
         try:
+            sides.append(self._start(self.rootdir, scratch, "working tree", names, self.working_tree_options))
+            sides.append(self._start(base_root, scratch, self.base_label, names, []))
+            tree, base = sides
             timed = Lockstep(self.threshold, self.max_pairs).run(tree, base, names)
-        finally:
-            for side in (tree, base):
-                side.close()
+        except BaseException:  # an interrupt (SIGINT, SIGTERM) or a failure: no side outlives the run
+            for side in sides:
+                side.close(at_once=True)
+            raise
+        for side in sides:
+            side.close()
         result = ABResult([self._verdict(name, timed.get(name)) for name in names])
         for side, ran_by in ((tree, result.tree_ran), (base, result.base_ran)):
             for name, ops in side.ops.items():

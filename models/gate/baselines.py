@@ -11,15 +11,21 @@ allowance (models.gate.rules). The measurements behind this are in the README ("
 from __future__ import annotations
 
 import json
+import os
 import re
 import statistics
+import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 
 from models import schema
 from models.gate.machine import machine_part_of
+from models.gate.validity import problem
 
 BASELINE_NAME = "baseline"  # committed baselines are saved as NNNN_baseline.json
 SAVED_NAME = re.compile(r"^(\d{4})_")  # pytest-benchmark numbers its saved files NNNN_name.json
+UNVERSIONED = "unversioned"  # pytest-benchmark's commit id for a run outside git: no commit
+VALID_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 
 
 class BaselineError(RuntimeError):
@@ -31,27 +37,46 @@ def machine_class_of(document: dict) -> str | None:
 
 
 def load_document(path: Path) -> dict:
-    """A pytest-benchmark JSON document; BaselineError for anything unreadable."""
+    """A pytest-benchmark JSON document that can serve as a baseline (models.gate.validity);
+    BaselineError, one line naming the file, for anything else."""
     try:
         document = json.loads(path.read_text())
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
         raise BaselineError(f"baseline {path} is unreadable ({type(error).__name__})") from None
-    if not isinstance(document, dict) or not isinstance(document.get("benchmarks"), list):
-        raise BaselineError(f"baseline {path} is not a pytest-benchmark JSON file")
+    if (why := problem(document)) is not None:
+        raise BaselineError(f"baseline {path} {why}")
     return document
 
 
-def saved_baselines(storage: Path) -> list[tuple[Path, dict]]:
-    """Every readable NNNN_baseline*.json under `storage` with its document, oldest first. A user's
-    --benchmark-autosave never becomes the gate's reference; an unreadable file is passed over here
-    (it is an error only where it was named)."""
-    found = []
+@dataclass(frozen=True)
+class Shelf:
+    """The committed baselines under a storage folder, oldest first, and the files that could not be
+    used, each as one warning line (never passed over in silence)."""
+
+    usable: list[tuple[Path, dict]]
+    warnings: list[str]
+
+    def matching(self, machine: dict) -> tuple[Path, dict] | None:
+        """The newest baseline recorded on a machine whose fingerprint's machine part is `machine`."""
+        matching = [(path, document) for path, document in self.usable if machine_part_of(document) == machine]
+        return matching[-1] if matching else None
+
+    def newest_recording(self) -> tuple[str, Path] | None:
+        """The commit that recorded the newest baseline that names one, with that baseline's path."""
+        recorded = [(commit, path) for path, document in self.usable if (commit := recording_commit(document))]
+        return recorded[-1] if recorded else None
+
+
+def saved_baselines(storage: Path) -> Shelf:
+    """Every NNNN_baseline*.json under `storage`: a user's --benchmark-autosave never becomes the
+    gate's reference. A file that cannot be used is a warning here (an error where it was named)."""
+    usable, warnings = [], []
     for path in sorted(storage.glob(f"*/*_{BASELINE_NAME}*.json"), key=lambda path: (path.name, str(path))):
         try:
-            found.append((path, load_document(path)))
-        except BaselineError:
-            continue
-    return found
+            usable.append((path, load_document(path)))
+        except BaselineError as error:
+            warnings.append(f"gate: warning: {error}; it is left out")
+    return Shelf(usable, warnings)
 
 
 def named_baseline(storage: Path, choice: str) -> Path:
@@ -67,16 +92,11 @@ def named_baseline(storage: Path, choice: str) -> Path:
     return matches[-1]
 
 
-def matching_baseline(storage: Path, machine: dict) -> tuple[Path, dict] | None:
-    """The newest committed baseline recorded on a machine whose fingerprint's machine part is `machine`."""
-    matching = [(path, document) for path, document in saved_baselines(storage) if machine_part_of(document) == machine]
-    return matching[-1] if matching else None
-
-
 def recording_commit(document: dict) -> str | None:
     """The commit whose code recorded a saved run (pytest-benchmark's commit_info)."""
-    commit = document.get("commit_info", {}).get("id")
-    return commit if isinstance(commit, str) and commit else None
+    commit_info = document.get("commit_info")
+    commit = commit_info.get("id") if isinstance(commit_info, dict) else None
+    return commit if isinstance(commit, str) and commit and commit != UNVERSIONED else None
 
 
 def extra_info_by_name(document: dict) -> dict[str, dict]:
@@ -149,3 +169,30 @@ def next_path(directory: Path, name: str) -> Path:
     """The next NNNN_name.json in `directory`, as pytest-benchmark numbers them: never an existing file."""
     numbers = [int(match.group(1)) for path in directory.glob("*.json") if (match := SAVED_NAME.match(path.name))]
     return directory / f"{max(numbers, default=0) + 1:04d}_{name}.json"
+
+
+def check_name(name: str) -> None:
+    """BaselineError unless `name` can be a saved file's name (letters, digits, '.', '_', '-')."""
+    if not VALID_NAME.fullmatch(name):
+        raise BaselineError(f"--name {name!r}: use letters, digits, '.', '_' and '-' only (it becomes NNNN_NAME.json)")
+
+
+def save_new(directory: Path, name: str, document: dict) -> Path:
+    """`document` as the next NNNN_name.json in `directory`, never over an existing file: written whole
+    to a temporary file, then linked into place exclusively (the next number where another recorder
+    took this one), so a reader never sees half a file and two recorders never lose one."""
+    check_name(name)
+    directory.mkdir(parents=True, exist_ok=True)
+    with tempfile.NamedTemporaryFile("w", dir=directory, prefix=".recording-", suffix=".json", delete=False) as out:
+        json.dump(document, out, indent=4)
+        temporary = Path(out.name)
+    try:
+        while True:
+            path = next_path(directory, name)
+            try:
+                os.link(temporary, path)
+                return path
+            except FileExistsError:
+                continue
+    finally:
+        temporary.unlink()

@@ -111,49 +111,69 @@ def shares(names: list[str], weights: dict[str, float], processes: int) -> list[
 def count_sides(sides: list[tuple[Path, str, list[str]]], names: list[str], weights: dict[str, float]) -> list[Counted]:
     """Instructions per call of `names` in each (checkout, label, pytest options) side. All at once:
     a count does not depend on what else runs, so each side's selection is split over the CPUs
-    left to it, by `weights` (each benchmark's time per call). One torch thread each."""
+    left to it, by `weights` (each benchmark's time per call). One torch thread each. However the
+    counting ends (an interrupt included), no valgrind process outlives it."""
     started_at = time.perf_counter()
     processes = max(1, len(os.sched_getaffinity(0)) // len(sides))
     with tempfile.TemporaryDirectory(prefix="nnbench-count-") as scratch:
-        scratch = Path(scratch)
         running: list[tuple[Counted, list[tuple[subprocess.Popen, Path]]]] = []
-        groups = shares(names, weights, processes)  # every side splits the same selection alike
-        for index, (root, label, options) in enumerate(sides):
-            counted, jobs = Counted(label), []
-            for part, group in enumerate(groups):
-                folder = scratch / f"side{index}-{part}"
-                folder.mkdir()
-                install(folder, group)
-                prefix = (
-                    *CALLGRIND,
-                    f"--callgrind-out-file={folder / 'callgrind.out'}",
-                    f"--log-file={folder / 'valgrind.log'}",
-                )
-                env = {**VALGRIND_ENV, protocol.COUNTED_CALLS: str(COUNTED_CALLS)}
-                try:
-                    jobs.append(
-                        (
-                            start_side(
-                                root, folder, label, group, [*options, "--threads=1"], env, folder / "log", prefix
-                            ),
-                            folder,
-                        )
-                    )
-                except RevisionError as error:
-                    counted.problem = str(error)
-            running.append((counted, jobs))
-        for counted, jobs in running:
-            for process, folder in jobs:
-                try:
-                    process.wait(timeout=max(1.0, COUNT_TIMEOUT_SECONDS - (time.perf_counter() - started_at)))
-                except subprocess.TimeoutExpired:
+        try:
+            for index, (root, label, options) in enumerate(sides):
+                running.append(_start_counting(Path(scratch), index, root, label, options, names, weights, processes))
+            for counted, jobs in running:
+                for process, folder in jobs:
+                    _wait(counted, process, folder, started_at)
+                counted.seconds = time.perf_counter() - started_at
+        except BaseException:
+            for _, jobs in running:
+                for process, _ in jobs:
                     process.kill()
-                    counted.problem = f"the {counted.label}'s counting run took over {COUNT_TIMEOUT_SECONDS} s"
-                counted.per_call.update(read_counts(folder, COUNTED_CALLS))
-                if counted.problem is None and process.returncode not in (0, 5):  # 5: pytest collected nothing
-                    counted.problem = (
-                        f"the {counted.label}'s counting run failed (pytest exit {process.returncode}: "
-                        f"{last_line(folder / 'log')})"
-                    )
-            counted.seconds = time.perf_counter() - started_at
+                    process.wait()
+            raise
         return [counted for counted, _ in running]
+
+
+def _start_counting(
+    scratch: Path,
+    index: int,
+    root: Path,
+    label: str,
+    options: list[str],
+    names: list[str],
+    weights: dict[str, float],
+    processes: int,
+) -> tuple[Counted, list[tuple[subprocess.Popen, Path]]]:
+    """One side's valgrind processes, each over its share of the selection (every side splits it alike)."""
+    counted, jobs = Counted(label), []
+    for part, group in enumerate(shares(names, weights, processes)):
+        folder = scratch / f"side{index}-{part}"
+        folder.mkdir()
+        install(folder, group)
+        prefix = (
+            *CALLGRIND,
+            f"--callgrind-out-file={folder / 'callgrind.out'}",
+            f"--log-file={folder / 'valgrind.log'}",
+        )
+        env = {**VALGRIND_ENV, protocol.COUNTED_CALLS: str(COUNTED_CALLS)}
+        try:
+            jobs.append(
+                (start_side(root, folder, label, group, [*options, "--threads=1"], env, folder / "log", prefix), folder)
+            )
+        except RevisionError as error:
+            counted.problem = str(error)
+    return counted, jobs
+
+
+def _wait(counted: Counted, process: subprocess.Popen, folder: Path, started_at: float) -> None:
+    """Until one counting process ends (killed past COUNT_TIMEOUT_SECONDS); its counts into `counted`."""
+    try:
+        process.wait(timeout=max(1.0, COUNT_TIMEOUT_SECONDS - (time.perf_counter() - started_at)))
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+        counted.problem = f"the {counted.label}'s counting run took over {COUNT_TIMEOUT_SECONDS} s"
+    counted.per_call.update(read_counts(folder, COUNTED_CALLS))
+    if counted.problem is None and process.returncode not in (0, 5):  # 5: pytest collected nothing
+        counted.problem = (
+            f"the {counted.label}'s counting run failed (pytest exit {process.returncode}: {last_line(folder / 'log')})"
+        )

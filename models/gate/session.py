@@ -11,30 +11,34 @@ returns. The mode comes from the plan's type:
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from models import schema
-from models.gate import confirmation, instructions, rules
+from models.gate import confirmation, coverage, instructions, rules
 from models.gate.ab import ABRunner
 from models.gate.instructions import Counted
 from models.gate.machine import Fingerprint
 from models.gate.options import GateOptions
 from models.gate.plan import ABPlan, NoComparison, Plan, StoredPlan
-from models.gate.table import render
+from models.gate.table import markdown, render
 from models.gate.worktree import RevisionError
 from models.harness.measure import Measurement
+from models.schema import GateMode, Verdict
 
 REGRESSION_EXIT = 1  # pytest's TESTS_FAILED: a regression stands, or the gate could not judge
+NOTHING_TIMED = "gate: no benchmark was timed (all skipped or deselected, or --benchmark-disable); nothing to compare"
 
 
 @dataclass(frozen=True)
 class Outcome:
-    """What the gate decided: the verdicts (None where it gave none), the summary's lines, and the
-    run's exit status from the gate's side (0, or REGRESSION_EXIT)."""
+    """What the gate decided: the verdicts (None where it gave none), the summary's lines, the
+    run's exit status from the gate's side (0, or REGRESSION_EXIT), and the verdict table as
+    Markdown for a CI summary ("" without verdicts)."""
 
     verdicts: list[rules.BenchmarkVerdict] | None
     lines: list[str]
     exit_status: int
+    markdown: str = ""
 
 
 @dataclass
@@ -42,6 +46,7 @@ class GateSession:
     options: GateOptions
     plan: Plan | None  # None: not gating (instruction counts alone may still be asked for)
     machine: Fingerprint | None = None  # this machine's fingerprint, where gating
+    selected: list[str] = field(default_factory=list)  # node ids of the benchmarks collected to run
     timed: dict[str, dict] = field(default_factory=dict)  # fullname -> extra_info of each timed benchmark
     suspects: dict[str, Measurement] = field(default_factory=dict)  # stored mode: over their limit at first
     counting_lines: list[str] = field(default_factory=list)  # what the instruction counting did
@@ -64,34 +69,28 @@ class GateSession:
         """Confirm suspects (stored) or time the base beside the working tree (A/B), count
         instructions where asked, then give the verdicts."""
         plan, options = self.plan, self.options
+        notes = list(plan.notes) if plan is not None else []
         if not self.timed:
-            why = plan.reason if isinstance(plan, NoComparison) else "gate: no benchmark was timed; nothing to compare"
-            return Outcome(None, self._lines([why] if plan is not None else []), 0)
+            if plan is None:
+                return Outcome(None, self._lines([]), 0)
+            why = plan.reason if isinstance(plan, NoComparison) else NOTHING_TIMED
+            return self._unjudged(self._lines([*notes, why]), None)
         if not isinstance(plan, ABPlan) and self._can_count():
             self._took_counts(self._count([(options.rootdir, "working tree", self._working_tree_options())]))
         if plan is None:
             return Outcome(None, self._lines([]), 0)
         if isinstance(plan, NoComparison):
-            return Outcome(None, self._lines([plan.reason]), REGRESSION_EXIT if options.strict else 0)
-        if isinstance(plan, StoredPlan):
-            verdicts, base_ran, tree_ran = self._stored(plan), plan.baseline, self.timed
-        else:
-            runner = ABRunner(
-                options.rootdir,
-                plan.commit,
-                list(options.shared_options),
-                list(options.working_tree_options),
-                options.threshold,
-                options.max_pairs,
+            return self._unjudged(self._lines([*notes, plan.reason]), None)
+        try:
+            if isinstance(plan, StoredPlan):
+                verdicts, base_ran, tree_ran = self._stored(plan, notes), plan.baseline, self.timed
+            else:
+                result = self._ab(plan.commit, list(self.timed), self._can_count())
+                verdicts, base_ran, tree_ran = result.verdicts, result.base_ran, result.tree_ran
+        except RevisionError as error:
+            return Outcome(
+                None, self._lines([*notes, f"gate: {error}; the run fails: nothing was judged"]), REGRESSION_EXIT
             )
-            try:
-                result = runner.run(list(self.timed), self._count if self._can_count() else None)
-            except RevisionError as error:
-                return Outcome(
-                    None, self._lines([f"gate: {error}; the run fails: nothing was judged"]), REGRESSION_EXIT
-                )
-            self._took_counts(result.counted)
-            verdicts, base_ran, tree_ran = result.verdicts, result.base_ran, result.tree_ran
         verdicts = [
             rules.with_counts_and_ops(
                 verdict, base_ran.get(verdict.name), tree_ran.get(verdict.name), options.instructions_threshold
@@ -99,23 +98,64 @@ class GateSession:
             for verdict in verdicts
         ]
         self._write_verdicts(verdicts, plan)
-        table = render(
-            verdicts, plan.mode, plan.describe(self.machine), options.threshold, options.instructions_threshold
-        )
-        return Outcome(
-            verdicts,
-            [table, *self.counting_lines],
-            REGRESSION_EXIT if any(verdict.verdict.fails for verdict in verdicts) else 0,
-        )
+        args = (verdicts, plan.mode, plan.describe(self.machine), options.threshold, options.instructions_threshold)
+        failed = any(verdict.verdict.fails for verdict in verdicts)
+        outcome = self._unjudged([render(*args), *self.counting_lines, *notes], verdicts, failed)
+        return replace(outcome, markdown=markdown(*args))
 
-    def _stored(self, plan: StoredPlan) -> list[rules.BenchmarkVerdict]:
+    def _unjudged(self, lines: list[str], verdicts, failed: bool = False) -> Outcome:
+        """The outcome, with --gate-strict's line and failure where a selected benchmark was not judged."""
+        if self.options.strict and verdicts is None:
+            lines = [*lines, "gate: --gate-strict: nothing was judged; the run fails"]
+            failed = True
+        elif self.options.strict and (reasons := coverage.unjudged(self.selected or list(self.timed), verdicts)):
+            lines = [*lines, coverage.strict_failure(reasons, len(self.selected or self.timed))]
+            failed = True
+        return Outcome(verdicts, lines, REGRESSION_EXIT if failed else 0)
+
+    def _ab(self, commit: str, names: list[str], count: bool):
+        options = self.options
+        runner = ABRunner(
+            options.rootdir,
+            commit,
+            list(options.shared_options),
+            list(options.working_tree_options),
+            options.threshold,
+            options.max_pairs,
+        )
+        result = runner.run(names, self._count if count else None)
+        self._took_counts(result.counted)
+        return result
+
+    def _stored(self, plan: StoredPlan, notes: list[str]) -> list[rules.BenchmarkVerdict]:
+        """Suspects confirmed, then each benchmark against the baseline; those the baseline lacks
+        timed A/B against the commit that recorded it, where that commit can be had."""
         threshold = self.options.threshold
         confirmation.remeasure_suspects(self.suspects, self.timed, plan.baseline, threshold)
         self.suspects.clear()
         confirmation.confirm_in_fresh_processes(
             self.timed, plan.baseline, threshold, self._working_tree_options(), self.options.rootdir
         )
-        return rules.compare(plan.baseline, self.timed, threshold)
+        verdicts = rules.compare(plan.baseline, self.timed, threshold)
+        lacking = [verdict.name for verdict in verdicts if verdict.verdict == Verdict.NEW]
+        if not lacking:
+            return verdicts
+        if plan.fallback_commit is None:
+            notes.append(
+                f"gate: {len(lacking)} benchmark(s) the baseline lacks stay new: "
+                + (plan.fallback_problem or "it names no commit that recorded it")
+            )
+            return verdicts
+        try:
+            paired = {verdict.name: verdict for verdict in self._ab(plan.fallback_commit, lacking, False).verdicts}
+        except RevisionError as error:
+            notes.append(f"gate: {len(lacking)} benchmark(s) the baseline lacks stay new: {error}")
+            return verdicts
+        notes.append(
+            f"gate: {len(lacking)} benchmark(s) the baseline lacks were timed A/B against the commit that "
+            f"recorded it, {plan.fallback_commit[:12]}"
+        )
+        return [paired.get(verdict.name, verdict) for verdict in verdicts]
 
     def _lines(self, message: list[str]) -> list[str]:
         return [*self.counting_lines, *message]
@@ -157,10 +197,12 @@ class GateSession:
 
     def _write_verdicts(self, verdicts: list[rules.BenchmarkVerdict], plan: StoredPlan | ABPlan) -> None:
         """Each verdict into its benchmark's extra_info, so the saved JSON says what the gate decided."""
+        base_commit = plan.commit if isinstance(plan, ABPlan) else plan.fallback_commit
         for verdict in verdicts:
-            self.timed[verdict.name].update(
+            info = self.timed[verdict.name]
+            info.update(
                 {
-                    schema.GATE_MODE: str(plan.mode),
+                    schema.GATE_MODE: str(GateMode.AB if verdict.pairs else plan.mode),
                     schema.GATE_VERDICT: verdict.text,
                     schema.GATE_RATIO: verdict.ratio,
                     schema.GATE_LIMIT: verdict.limit,
@@ -168,7 +210,5 @@ class GateSession:
                     schema.GATE_OP_CHANGES: list(verdict.op_changes),
                 }
             )
-            if isinstance(plan, ABPlan):
-                self.timed[verdict.name].update(
-                    {schema.GATE_PAIRS: list(verdict.pairs), schema.GATE_BASE_COMMIT: plan.commit}
-                )
+            if isinstance(plan, ABPlan) or verdict.pairs:
+                info.update({schema.GATE_PAIRS: list(verdict.pairs), schema.GATE_BASE_COMMIT: base_commit})

@@ -43,6 +43,30 @@ def _row(verdict: BenchmarkVerdict) -> tuple[str, ...]:
     )
 
 
+def _summary(verdicts: list[BenchmarkVerdict], about: str, threshold: float, instructions_threshold: float) -> str:
+    failed = sum(verdict.verdict.fails for verdict in verdicts)
+    judged = sum(verdict.verdict not in (Verdict.NEW, Verdict.NOT_COMPARABLE) for verdict in verdicts)
+    return (
+        f"gate: {failed} regression(s) of {len(verdicts)} benchmarks ({judged} judged), threshold +{threshold:.0%} "
+        f"time, +{instructions_threshold:.0%} instructions; {about}"
+    )
+
+
+def _legend(verdicts: list[BenchmarkVerdict], mode: GateMode) -> str:
+    modes = [mode] + ([GateMode.AB] if mode != GateMode.AB and any(verdict.pairs for verdict in verdicts) else [])
+    legends = "; ".join(f"{'A/B rows: ' if index else ''}{LEGEND[each]}" for index, each in enumerate(modes))
+    return f"({legends}; instructions: change of the instruction count per call, where both sides have one)"
+
+
+def _explained(verdicts: list[BenchmarkVerdict]) -> list[tuple[str, str]]:
+    """(benchmark, its op changes or "unchanged") for each flagged benchmark."""
+    return [
+        (_short(v.name), " ".join(v.op_changes) if v.op_changes else "unchanged")
+        for v in verdicts
+        if v.verdict in EXPLAINED and (v.op_changes or v.verdict.fails)
+    ]
+
+
 def render(
     verdicts: list[BenchmarkVerdict], mode: GateMode, about: str, threshold: float, instructions_threshold: float
 ) -> str:
@@ -55,15 +79,22 @@ def render(
         "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
         for row in (HEADER, *rows)
     ]
-    lines += [
-        f"  {_short(v.name)}: ops {' '.join(v.op_changes) if v.op_changes else 'unchanged'}"
-        for v in verdicts
-        if v.verdict in EXPLAINED and (v.op_changes or v.verdict.fails)
-    ]
-    failed = sum(verdict.verdict.fails for verdict in verdicts)
-    lines.append(
-        f"gate: {failed} regression(s) of {len(verdicts)} benchmarks, threshold +{threshold:.0%} time, "
-        f"+{instructions_threshold:.0%} instructions; {about}"
-    )
-    lines.append(f"({LEGEND[mode]}; instructions: change of the instruction count per call, where both sides have one)")
+    lines += [f"  {name}: ops {changes}" for name, changes in _explained(verdicts)]
+    lines.append(_summary(verdicts, about, threshold, instructions_threshold))
+    lines.append(_legend(verdicts, mode))
+    return "\n".join(lines)
+
+
+def markdown(
+    verdicts: list[BenchmarkVerdict], mode: GateMode, about: str, threshold: float, instructions_threshold: float
+) -> str:
+    """The same table as Markdown, for a CI job's summary page ($GITHUB_STEP_SUMMARY)."""
+
+    def cells(row) -> str:
+        return "| " + " | ".join(cell.replace("|", "\\|") for cell in row) + " |"
+
+    lines = ["### nnbench gate", "", cells(HEADER), "|" + "---|" * len(HEADER)]
+    lines += [cells(_row(verdict)) for verdict in verdicts]
+    lines += [""] + [f"- `{name}`: ops {changes}" for name, changes in _explained(verdicts)]
+    lines += ["", _summary(verdicts, about, threshold, instructions_threshold), "", _legend(verdicts, mode), ""]
     return "\n".join(lines)

@@ -3,6 +3,7 @@ worktree that is always removed again, however the run ends."""
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -13,16 +14,49 @@ class RevisionError(RuntimeError):
     """A base revision (or a side process of it) that cannot be found, checked out or run; one line."""
 
 
+RECORD_HINT = "or record a baseline for this machine (python bench/record_baseline.py)"
+
+
 def _git(rootdir: Path, *arguments: str) -> subprocess.CompletedProcess:
-    return subprocess.run(["git", "-C", str(rootdir), *arguments], capture_output=True, text=True)
+    command = ["git", "-C", str(rootdir), *arguments]
+    try:
+        return subprocess.run(command, capture_output=True, text=True)
+    except FileNotFoundError:  # no git on PATH: as git itself would say, "command not found"
+        return subprocess.CompletedProcess(command, 127, "", "git: command not found")
+
+
+def check_git(rootdir: Path) -> None:
+    """RevisionError, with its remedy, where no revision of `rootdir` can be had: no git, or no repository."""
+    if shutil.which("git") is None:
+        raise RevisionError(
+            f"git is not installed, and A/B mode checks out a base revision: install git, {RECORD_HINT}"
+        )
+    if _git(rootdir, "rev-parse", "--git-dir").returncode != 0:
+        raise RevisionError(
+            f"{rootdir} is not a git checkout (a source tree without .git), so no base revision can be timed: "
+            f"gate from a clone, {RECORD_HINT}"
+        )
 
 
 def resolve_revision(rootdir: Path, revision: str) -> str:
-    """The full commit id of `revision` (any git revision: a sha, a tag, HEAD~1)."""
+    """The full commit id of `revision` (any git revision: a sha, a tag, HEAD~1); RevisionError with
+    the remedy where git, the repository or the commit is missing (a shallow clone lacks old commits)."""
+    check_git(rootdir)
     done = _git(rootdir, "rev-parse", "--verify", "--quiet", f"{revision}^{{commit}}")
-    if done.returncode != 0:
-        raise RevisionError(f"base revision {revision!r} is not a commit of the repository at {rootdir}")
-    return done.stdout.strip()
+    if done.returncode == 0:
+        return done.stdout.strip()
+    if _git(rootdir, "rev-parse", "--is-shallow-repository").stdout.strip() == "true":
+        raise RevisionError(
+            f"base revision {revision!r} is not in this shallow clone: fetch the history (git fetch --unshallow; "
+            f"GitHub's actions/checkout: fetch-depth: 0), or name a commit it has with --gate-base=REV, {RECORD_HINT}"
+        )
+    raise RevisionError(f"base revision {revision!r} is not a commit of the repository at {rootdir}")
+
+
+def is_ancestor(rootdir: Path, commit: str) -> bool | None:
+    """Whether `commit` is an ancestor of HEAD (or HEAD itself); None where git cannot tell."""
+    status = _git(rootdir, "merge-base", "--is-ancestor", commit, "HEAD").returncode
+    return {0: True, 1: False}.get(status)
 
 
 @contextmanager

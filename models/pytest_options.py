@@ -1,0 +1,148 @@
+"""The suite's pytest options: one `nnbench` group, each option with a metavar, a typed parser that
+names the bad value, and help that ends with its default (the gate's defaults: models.gate.options)."""
+
+from __future__ import annotations
+
+import argparse
+
+import pytest
+
+from models import schema
+from models.arch.config import positive_int
+from models.arch.registry import ARCHITECTURES
+from models.gate.options import DEFAULT_INSTRUCTIONS_THRESHOLD, DEFAULT_MAX_PAIRS, DEFAULT_THRESHOLD
+from models.harness.devices import DEVICES
+
+
+def _choice(*allowed: str):
+    def parse(text: str) -> str:
+        if text not in allowed:
+            raise argparse.ArgumentTypeError(f"{text!r} is not one of {', '.join(allowed)}")
+        return text
+
+    return parse
+
+
+def _bench_dtype(text: str) -> str:
+    try:
+        return schema.canonical_dtype(text, schema.BENCH_DTYPES)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not one of {', '.join(schema.BENCH_DTYPES)}") from None
+
+
+def _architectures(text: str) -> tuple[str, ...]:
+    names = tuple(filter(None, (name.strip() for name in text.split(","))))
+    unknown = [name for name in names if name not in ARCHITECTURES]
+    if unknown or not names:
+        raise argparse.ArgumentTypeError(f"{text!r}: choose from {', '.join(ARCHITECTURES)} (comma-separated)")
+    return names
+
+
+def _fraction(text: str) -> float:
+    try:
+        value = float(text.rstrip("%")) / (100 if text.endswith("%") else 1)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a fraction such as 0.1 or 10%") from None
+    if not 0 <= value < 10:
+        raise argparse.ArgumentTypeError(f"{text!r} is out of range")
+    return value
+
+
+def add_options(parser: pytest.Parser) -> None:
+    """Every option of ours, in one `nnbench` group, each with a typed parser and its default in its help."""
+    group = parser.getgroup("nnbench", "nnbench: workloads, devices and the regression gate")
+    group.addoption(
+        "--profile",
+        type=_choice(*schema.PROFILES),
+        default="smoke",
+        metavar="NAME",
+        help="benchmark set: smoke (CI's, about a minute) or full (the labs' sweeps) (default: smoke)",
+    )
+    group.addoption(
+        "--device",
+        type=_choice(*DEVICES),
+        default="cpu",
+        metavar="DEVICE",
+        help="cpu or cuda; cuda without a GPU skips with the reason (default: cpu)",
+    )
+    group.addoption(
+        "--dtype",
+        type=_bench_dtype,
+        default="fp32",
+        metavar="DTYPE",
+        help="fp32, or bf16 under autocast (float32/bfloat16 accepted) (default: fp32)",
+    )
+    group.addoption(
+        "--arch",
+        type=_architectures,
+        default=None,
+        metavar="NAME[,NAME]",
+        help="only these architectures' benchmarks, e.g. mlp,cnn (default: all)",
+    )
+    group.addoption(
+        "--threads",
+        type=positive_int,
+        default=1,
+        metavar="N",
+        help="torch intra-op threads, recorded with every result (default: 1)",
+    )
+    group.addoption(
+        "--gate",
+        nargs="?",
+        const="auto",
+        default=None,
+        metavar="BASELINE",
+        help="fail on latency regressions: against the committed baseline recorded on this machine "
+        "(its fingerprint), else A/B against the commit that recorded the newest baseline; or "
+        "against BASELINE (a file, or a saved name such as 0001) (default: off)",
+    )
+    group.addoption(
+        "--gate-base",
+        default=None,
+        metavar="REV",
+        help="gate A/B against git revision REV, timed beside the working tree in this run "
+        "(implies --gate) (default: none)",
+    )
+    group.addoption(
+        "--gate-pairs",
+        type=positive_int,
+        default=DEFAULT_MAX_PAIRS,
+        metavar="N",
+        help=f"A/B mode: at most N pairs of timed slots per benchmark (default: {DEFAULT_MAX_PAIRS})",
+    )
+    group.addoption(
+        "--gate-strict",
+        action="store_true",
+        default=False,
+        help="fail the run when the gate finds nothing to compare with (default: say so and pass)",
+    )
+    group.addoption(
+        "--gate-threshold",
+        type=_fraction,
+        default=DEFAULT_THRESHOLD,
+        metavar="FRACTION",
+        help=f"slowdown that counts as a regression, e.g. 0.1 or 10% (default: {DEFAULT_THRESHOLD:.0%})",
+    )
+    group.addoption(
+        "--instructions",
+        action="store_true",
+        default=False,
+        help="also count each benchmark's CPU instructions per call under callgrind (one valgrind per "
+        "side, after the timing), recorded as extra_info['instructions'] and judged by the gate "
+        "(default: off)",
+    )
+    group.addoption(
+        "--gate-instructions-threshold",
+        type=_fraction,
+        default=DEFAULT_INSTRUCTIONS_THRESHOLD,
+        metavar="FRACTION",
+        help="more instructions per call than this is an instructions regression "
+        f"(default: {DEFAULT_INSTRUCTIONS_THRESHOLD:.0%})",
+    )
+    group.addoption(
+        "--inject-slowdown",
+        type=_fraction,
+        default=0.0,
+        metavar="FRACTION",
+        help="busy-wait this fraction of every Linear/Conv2d forward's own time, to test the gate (default: 0)",
+    )

@@ -1,0 +1,76 @@
+"""--gate-strict means judged, in whole pytest runs (pytester): a run in which a selected benchmark
+was not timed, or got no verdict against anything, fails with one line that says which and why; a
+benchmark the stored baseline lacks is timed A/B against the commit that recorded it; the verdict
+table reaches a CI summary page."""
+
+from __future__ import annotations
+
+import pytest
+
+from tiny_bench import FAST, git, saved_baseline
+
+
+def test_nothing_timed_fails_a_strict_run(bench):
+    saved_baseline(bench)
+    result = bench.runpytest(*FAST, "--gate", "--gate-strict", "--benchmark-disable")
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
+    result.stdout.fnmatch_lines(
+        ["gate: no benchmark was timed (*", "gate: --gate-strict: nothing was judged; the run fails"]
+    )
+    assert bench.runpytest(*FAST, "--gate", "--benchmark-disable").ret == 0  # without --gate-strict it says so, passes
+
+
+def test_cuda_without_a_gpu_fails_a_strict_run_rather_than_passing_unjudged(bench):
+    import torch
+
+    if torch.cuda.is_available():
+        pytest.skip("this machine has a GPU: the skip path cannot be exercised")
+    result = bench.runpytest(*FAST, "--gate", "--gate-strict", "--device=cuda")
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
+    result.stdout.fnmatch_lines(["gate: --gate-strict: nothing was judged; the run fails"])
+
+
+def test_other_settings_than_the_baseline_fail_a_strict_run_naming_them(bench):
+    saved_baseline(bench)
+    result = bench.runpytest(*FAST, "--gate", "--gate-strict", "--threads=2", "--gate-threshold=300%")
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
+    result.stdout.fnmatch_lines(
+        [
+            "gate: 0 regression(s) of 2 benchmarks (0 judged)*",
+            "gate: --gate-strict: 2 of 2 selected benchmarks were not judged (not comparable: threads 1 vs 2: "
+            "test_tiny[[]8[]], test_tiny[[]16[]]); the run fails",
+        ]
+    )
+
+
+def test_a_benchmark_the_baseline_lacks_stays_new_without_git_and_fails_a_strict_run(bench):
+    bench.runpytest(*FAST, "--benchmark-save=baseline", "-k", "8").assert_outcomes(passed=1, deselected=1)
+    result = bench.runpytest(*FAST, "--gate", "--gate-strict", "--gate-threshold=300%")
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
+    result.stdout.fnmatch_lines(
+        [
+            "test_tiny?16?*new*",
+            "gate: 1 benchmark(s) the baseline lacks stay new: it names no commit that recorded it",
+            "gate: --gate-strict: 1 of 2 selected benchmarks were not judged (new: test_tiny[[]16[]]); the run fails",
+        ]
+    )
+
+
+def test_a_benchmark_the_baseline_lacks_is_timed_ab_against_its_commit(bench, monkeypatch, tmp_path):
+    git(bench, "init", "-q")
+    git(bench, "add", "-A")
+    git(bench, "commit", "-qm", "base")
+    bench.runpytest(*FAST, "--benchmark-save=baseline", "-k", "8").assert_outcomes(passed=1, deselected=1)
+    summary = tmp_path / "summary.md"
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
+    result = bench.runpytest(*FAST, "--gate", "--gate-strict", "--gate-pairs=2", "--gate-threshold=300%")
+    assert result.ret == 0, result.stdout.str()
+    result.stdout.fnmatch_lines(
+        [
+            "test_tiny?16?*ok * *.* *.*",  # its pair ratios: timed A/B
+            "gate: 0 regression(s) of 2 benchmarks (2 judged)*",
+            "gate: 1 benchmark(s) the baseline lacks were timed A/B against the commit that recorded it, *",
+        ]
+    )
+    markdown = summary.read_text()
+    assert markdown.startswith("### nnbench gate") and "| test_tiny[16] |" in markdown
