@@ -47,6 +47,7 @@ GATE_LIMIT = "gate_limit"  # the ratio above which it would be (or is) a regress
 GATE_PAIRS = "gate_pairs"  # A/B: each pair's ratio, working tree q1 / base q1
 GATE_BASE_COMMIT = "gate_base_commit"  # A/B: the base revision timed beside this run
 GATE_INSTRUCTIONS_RATIO = "gate_instructions_ratio"  # this side's instructions per call / the other side's
+GATE_INSTRUCTIONS_LIMIT = "gate_instructions_limit"  # the instructions ratio above which it is a regression
 GATE_OP_CHANGES = "gate_op_changes"  # how this benchmark's ops differ from the other side's (models.probe.ops)
 
 
@@ -76,6 +77,8 @@ class GateMode(StrEnum):
 # ---------------------------------------------------------------- what it ran (models.probe.ops)
 OPS = "ops"  # {"aten::addmm(f32[256], f32[64,784], f32[784,256])": calls, ...}: the ops of one call
 INSTRUCTIONS = "instructions"  # CPU instructions per call under callgrind (--instructions)
+INSTRUCTIONS_SPREAD = "instructions_spread"  # (largest - smallest) / median of the counted calls
+INSTRUCTIONS_METHOD = "instructions_method"  # how the count was taken: counts taken two ways never compare
 
 # Settings that must be equal for two results to be compared.
 COMPARABLE_SETTINGS = (DEVICE, DTYPE, THREADS, MODE)

@@ -104,8 +104,8 @@ class ABRunner:
                         ]
                     )
                     for ran, counted in zip((result.tree_ran, result.base_ran), result.counted, strict=True):
-                        for name, instructions in counted.per_call.items():
-                            ran.setdefault(name, {})[schema.INSTRUCTIONS] = instructions
+                        for name in counted.per_call:
+                            ran.setdefault(name, {}).update(counted.entries(name))
                 return result
 
     def _start(self, root: Path, scratch: Path, label: str, names: list[str], extra: list[str]) -> ProcessSide:

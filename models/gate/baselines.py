@@ -25,6 +25,7 @@ from models.gate.validity import problem
 BASELINE_NAME = "baseline"  # committed baselines are saved as NNNN_baseline.json
 SAVED_NAME = re.compile(r"^(\d{4})_")  # pytest-benchmark numbers its saved files NNNN_name.json
 UNVERSIONED = "unversioned"  # pytest-benchmark's commit id for a run outside git: no commit
+INSTRUCTION_ENTRIES = (schema.INSTRUCTIONS, schema.INSTRUCTIONS_SPREAD, schema.INSTRUCTIONS_METHOD)
 VALID_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 
 
@@ -146,11 +147,12 @@ def merge(documents: list[dict]) -> dict:
             continue
         process_scores = [run[name][schema.GATE_SCORE] for run in runs]
         median_run = min(runs, key=lambda run: abs(run[name][schema.GATE_SCORE] - medians[name]))
-        # Instruction counts are exact: whichever run counted them (record_baseline.py --instructions).
-        counts = [run[name][schema.INSTRUCTIONS] for run in runs if run[name].get(schema.INSTRUCTIONS)]
+        # A count repeats within its recorded spread: whichever run counted it (record_baseline.py
+        # --instructions), with that spread and method.
+        counted = next((run[name] for run in runs if run[name].get(schema.INSTRUCTIONS)), {})
         extra = {
             **bench["extra_info"],
-            **({schema.INSTRUCTIONS: counts[0]} if counts else {}),
+            **{key: counted[key] for key in INSTRUCTION_ENTRIES if key in counted},
             schema.GATE_SCORE: medians[name],
             schema.GATE_SECONDS: median_run[name][schema.GATE_SECONDS],
             schema.PROCESS_SCORES: process_scores,

@@ -1,15 +1,20 @@
 """Instruction counts per call: the selected benchmarks run again, under callgrind, one valgrind
 process per side (this checkout; in A/B mode the base revision's too), after the timing is done.
 
-A count barely moves where a time does (README, "Instruction counts", has the repeat runs), so the
-gate judges it without re-measuring. The counting side (models.probe.side) counts COUNTED_CALLS
-calls after the benchmark fixture's own call, with callgrind instrumenting and collecting around
-them only, then dumps.
+The counting side (models.probe.side) warms each body up uninstrumented, then counts COUNTED_CALLS
+calls, each dumped apart. A benchmark's count is the median of those, less what a count of a call
+that does nothing costs; its spread, (largest - smallest) / median, is recorded beside it, and the
+gate's limit for it is never tighter than SPREAD_MARGIN times the larger spread of the two sides
+(models.gate.rules). What a count leaves out, so that it repeats:
+  * glibc's allocator (ALLOCATOR, through --toggle-collect): the cost of malloc and free depends on
+    the heap's history, which changes with whatever ran before in the process;
+  * the interpreter's warm-up: the first calls of a body re-specialize CPython's bytecode.
+README ("Instruction counts") has the measurements behind both and what the count catches.
 
 Valgrind runs SIMD code through its own translator, and FMA instructions through helper calls
 far slower than the CPU (README has the figures), so the counting side caps the ISA of torch's
 own kernels, of MKL and of oneDNN (VALGRIND_ENV): the count is of those code paths, not of the
-ones a production run takes (README has what this catches and misses).
+ones a production run takes.
 """
 
 from __future__ import annotations
@@ -17,24 +22,30 @@ from __future__ import annotations
 import os
 import platform
 import shutil
+import statistics
 import subprocess
 import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from models import schema
 from models.gate.launch import install, last_line, start_side
 from models.gate.worktree import RevisionError
 from models.probe import protocol
-from models.probe.callgrind import OVERHEAD
+from models.probe.callgrind import OVERHEAD, SEPARATOR
 
-COUNTED_CALLS = 1  # one call after the fixture's warm-up call: a count repeats (README has the repeats)
+COUNTED_CALLS = 3  # counted calls per benchmark, after the warm-up: a median, and a spread to judge it by
+# What a count means; a count taken another way (an older baseline's) is never compared with it.
+METHOD = "callgrind/2: median of 3 warm calls, glibc allocator left out, ISA capped at SSE4"
 VALGRIND_ENV = {
     "ATEN_CPU_CAPABILITY": "default",  # torch's own kernels: no AVX2 (no FMA)
     "MKL_ENABLE_INSTRUCTIONS": "SSE4_2",  # MKL's GEMM
     "ONEDNN_MAX_CPU_ISA": "SSE41",  # oneDNN's convolutions
     "PYTHONHASHSEED": "0",  # the same dict and set orders in every run
 }
+# glibc's allocator entry points: collection is toggled off inside each, and on again after.
+ALLOCATOR = ("malloc", "free", "calloc", "realloc", "posix_memalign", "memalign", "aligned_alloc")
 # Instrumentation starts and stops around each count (models.probe.callgrind); no line or
 # instruction detail in the dumps, only their totals are read.
 CALLGRIND = (
@@ -44,10 +55,11 @@ CALLGRIND = (
     "--collect-atstart=no",
     "--dump-line=no",
     "--dump-instr=no",
+    *(f"--toggle-collect={function}" for function in ALLOCATOR),
 )
 COUNT_TIMEOUT_SECONDS = 3600  # a counting side that runs longer than this is stopped
 INSTALL_HINT = "install it to count instructions (Debian: apt-get install valgrind)"
-TRIGGER = "desc: Trigger: Client Request: "  # a dump's header line that names the benchmark
+TRIGGER = "desc: Trigger: Client Request: "  # a dump's header line that names the benchmark and call
 
 
 def unavailable() -> str | None:
@@ -61,12 +73,23 @@ def unavailable() -> str | None:
 
 @dataclass
 class Counted:
-    """One side's instructions per call, by benchmark node id."""
+    """One side's instructions per call and their spread, by benchmark node id."""
 
     label: str
     per_call: dict[str, int] = field(default_factory=dict)
+    spread: dict[str, float] = field(default_factory=dict)  # (largest - smallest) / median of the counted calls
     seconds: float = 0.0  # the counting processes' wall time
     problem: str | None = None  # one line, where the side failed before it counted everything
+
+    def entries(self, name: str) -> dict:
+        """The extra_info entries of one benchmark's count ({} where it has none)."""
+        if name not in self.per_call:
+            return {}
+        return {
+            schema.INSTRUCTIONS: self.per_call[name],
+            schema.INSTRUCTIONS_SPREAD: self.spread.get(name, 0.0),
+            schema.INSTRUCTIONS_METHOD: METHOD,
+        }
 
 
 def read_dump(path: Path) -> tuple[str, int] | None:
@@ -84,15 +107,22 @@ def read_dump(path: Path) -> tuple[str, int] | None:
     return None
 
 
-def read_counts(folder: Path, calls: int) -> dict[str, int]:
-    """Instructions per call of every benchmark whose dump is in `folder` (a failed call's is not),
-    less what counting costs by itself: the side's count of a call that does nothing."""
-    totals = {}
+def read_counts(folder: Path) -> tuple[dict[str, int], dict[str, float]]:
+    """Instructions per call of every benchmark whose dumps are in `folder` (a failed call's are
+    not): the median of its counted calls, less the median count of a call that does nothing; and
+    the spread of its calls."""
+    calls: dict[str, list[int]] = {}
     for path in sorted(folder.glob("callgrind.out.*")):
         if (read := read_dump(path)) is not None and not read[0].startswith("failed "):
-            totals[read[0]] = read[1]
-    overhead = totals.pop(OVERHEAD, 0)
-    return {name: round((total - overhead) / calls) for name, total in totals.items()}
+            name = read[0].rsplit(SEPARATOR, 1)[0]
+            calls.setdefault(name, []).append(read[1])
+    overhead = statistics.median(calls.pop(OVERHEAD, [0]))
+    per_call = {name: round(statistics.median(counts) - overhead) for name, counts in calls.items()}
+    spread = {
+        name: (max(counts) - min(counts)) / per_call[name] if per_call[name] > 0 else 0.0
+        for name, counts in calls.items()
+    }
+    return per_call, spread
 
 
 def shares(names: list[str], weights: dict[str, float], processes: int) -> list[list[str]]:
@@ -172,7 +202,9 @@ def _wait(counted: Counted, process: subprocess.Popen, folder: Path, started_at:
         process.kill()
         process.wait()
         counted.problem = f"the {counted.label}'s counting run took over {COUNT_TIMEOUT_SECONDS} s"
-    counted.per_call.update(read_counts(folder, COUNTED_CALLS))
+    per_call, spread = read_counts(folder)
+    counted.per_call.update(per_call)
+    counted.spread.update(spread)
     if counted.problem is None and process.returncode not in (0, 5):  # 5: pytest collected nothing
         counted.problem = (
             f"the {counted.label}'s counting run failed (pytest exit {process.returncode}: {last_line(folder / 'log')})"

@@ -32,6 +32,7 @@ from models.probe.ops import op_changes
 from models.schema import Verdict
 
 QUIET_PRESSURE = 1.10  # the streaming add within 10% of its baseline time: memory as quiet as then
+SPREAD_MARGIN = 2.0  # an instructions limit is at least this many times the spread the counted calls showed
 
 
 def q1(times: Iterable[float]) -> float:
@@ -129,6 +130,7 @@ class BenchmarkVerdict:
     limit: float  # the ratio above which this benchmark is a regression (see `limit_ratio`)
     pairs: tuple[float, ...] = ()  # A/B mode: each pair's ratio, in the order timed
     instructions_ratio: float | None = None  # instructions per call, this side / the other; None without both
+    instructions_limit: float | None = None  # the instructions ratio that fails (see `instructions_limit`)
     op_changes: tuple[str, ...] = ()  # how the ops of one call differ from the other side's (models.probe.ops)
     why: str = ""  # NOT_COMPARABLE: the reason
 
@@ -158,29 +160,40 @@ def compare(baseline: dict[str, dict], timed: dict[str, dict], threshold: float)
 
 
 def instructions_ratio(before: dict | None, now: dict | None) -> float | None:
-    """Change of the instruction count per call: 1.02 is 2% more work; None without both counts."""
+    """Change of the instruction count per call: 1.02 is 2% more work; None without both counts, or
+    where they were taken by different methods (an older baseline's count means something else)."""
     if not before or not now or not before.get(schema.INSTRUCTIONS) or not now.get(schema.INSTRUCTIONS):
         return None
+    if before.get(schema.INSTRUCTIONS_METHOD) != now.get(schema.INSTRUCTIONS_METHOD):
+        return None
     return now[schema.INSTRUCTIONS] / before[schema.INSTRUCTIONS]
+
+
+def instructions_limit(before: dict | None, now: dict | None, threshold: float) -> float:
+    """The instructions ratio above which a benchmark is an instructions regression: 1 + the
+    threshold, or more where either side's counted calls spread further (SPREAD_MARGIN times it)."""
+    spreads = [(side or {}).get(schema.INSTRUCTIONS_SPREAD) or 0.0 for side in (before, now)]
+    return 1 + max(threshold, SPREAD_MARGIN * max(spreads))
 
 
 def with_counts_and_ops(
     verdict: BenchmarkVerdict, before: dict | None, now: dict | None, instructions_threshold: float
 ) -> BenchmarkVerdict:
     """The timing verdict, judged again on what both sides ran (their instruction counts and op
-    lists, where both have them). A count needs no re-measuring: over 1 + instructions_threshold
-    it is an instructions regression whatever the timing said. Ops that changed with no verdict
+    lists, where both have them). A count needs no re-measuring: over its limit
+    (`instructions_limit`) it is an instructions regression whatever the timing said. Ops that changed with no verdict
     from time or count are changed work, reported, not failed: a silent fallback (attention
     implementation, dtype, layout) shows up so."""
-    ratio = instructions_ratio(before, now)
+    ratio, limit = instructions_ratio(before, now), instructions_limit(before, now, instructions_threshold)
     changes = (
         tuple(op_changes(before[schema.OPS], now[schema.OPS]))
         if before and now and schema.OPS in before and schema.OPS in now
         else ()
     )
     judged = verdict.verdict
-    if judged in (Verdict.OK, Verdict.FASTER) and ratio is not None and ratio > 1 + instructions_threshold:
+    if judged in (Verdict.OK, Verdict.FASTER) and ratio is not None and ratio > limit:
         judged = Verdict.INSTRUCTIONS_REGRESSION
     elif judged == Verdict.OK and changes:
         judged = Verdict.CHANGED_WORK
-    return replace(verdict, verdict=judged, instructions_ratio=ratio, op_changes=changes)
+    limit = limit if ratio is not None else None
+    return replace(verdict, verdict=judged, instructions_ratio=ratio, instructions_limit=limit, op_changes=changes)

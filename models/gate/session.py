@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 
 from models import schema
 from models.gate import confirmation, coverage, instructions, rules
-from models.gate.ab import ABRunner
+from models.gate.ab import ABResult, ABRunner
 from models.gate.instructions import Counted
 from models.gate.machine import Fingerprint
 from models.gate.options import GateOptions
@@ -69,18 +69,14 @@ class GateSession:
         """Confirm suspects (stored) or time the base beside the working tree (A/B), count
         instructions where asked, then give the verdicts."""
         plan, options = self.plan, self.options
-        notes = list(plan.notes) if plan is not None else []
-        if not self.timed:
-            if plan is None:
-                return Outcome(None, self._lines([]), 0)
+        if self.timed and not isinstance(plan, ABPlan) and self._can_count():  # A/B counts both sides itself
+            self._took_counts(self._count([(options.rootdir, "working tree", self._working_tree_options())]))
+        if plan is None:  # not gating: the instruction counts alone
+            return Outcome(None, self._lines([]), 0)
+        notes = list(plan.notes)
+        if not self.timed or isinstance(plan, NoComparison):
             why = plan.reason if isinstance(plan, NoComparison) else NOTHING_TIMED
             return self._unjudged(self._lines([*notes, why]), None)
-        if not isinstance(plan, ABPlan) and self._can_count():
-            self._took_counts(self._count([(options.rootdir, "working tree", self._working_tree_options())]))
-        if plan is None:
-            return Outcome(None, self._lines([]), 0)
-        if isinstance(plan, NoComparison):
-            return self._unjudged(self._lines([*notes, plan.reason]), None)
         try:
             if isinstance(plan, StoredPlan):
                 verdicts, base_ran, tree_ran = self._stored(plan, notes), plan.baseline, self.timed
@@ -113,7 +109,8 @@ class GateSession:
             failed = True
         return Outcome(verdicts, lines, REGRESSION_EXIT if failed else 0)
 
-    def _ab(self, commit: str, names: list[str], count: bool):
+    def _ab(self, commit: str, names: list[str], count: bool) -> ABResult:
+        """`names` timed A/B against `commit`, both sides counted where `count`."""
         options = self.options
         runner = ABRunner(
             options.rootdir,
@@ -188,12 +185,11 @@ class GateSession:
         for side in counted:
             self.counting_lines.append(
                 f"instructions: {len(side.per_call)} of {len(self.timed)} benchmarks counted under callgrind in the "
-                f"{side.label}, {side.seconds:.0f} s ({instructions.COUNTED_CALLS} call after the warm-up, "
-                f"1 thread, ISA capped at SSE4)" + (f"; {side.problem}" if side.problem else "")
+                f"{side.label}, {side.seconds:.0f} s (median of {instructions.COUNTED_CALLS} calls after a warm-up, "
+                f"allocator left out, 1 thread, ISA capped at SSE4)" + (f"; {side.problem}" if side.problem else "")
             )
-        for name, count in counted[0].per_call.items() if counted else ():
-            if name in self.timed:
-                self.timed[name][schema.INSTRUCTIONS] = count
+        for name, info in self.timed.items():
+            info.update(counted[0].entries(name) if counted else {})
 
     def _write_verdicts(self, verdicts: list[rules.BenchmarkVerdict], plan: StoredPlan | ABPlan) -> None:
         """Each verdict into its benchmark's extra_info, so the saved JSON says what the gate decided."""
@@ -207,6 +203,7 @@ class GateSession:
                     schema.GATE_RATIO: verdict.ratio,
                     schema.GATE_LIMIT: verdict.limit,
                     schema.GATE_INSTRUCTIONS_RATIO: verdict.instructions_ratio,
+                    schema.GATE_INSTRUCTIONS_LIMIT: verdict.instructions_limit,
                     schema.GATE_OP_CHANGES: list(verdict.op_changes),
                 }
             )

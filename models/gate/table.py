@@ -26,8 +26,10 @@ def _short(name: str) -> str:
     return name.split("::")[-1]
 
 
-def _instructions(ratio: float | None) -> str:
-    return f"{ratio - 1:+.3%}" if ratio is not None else "-"
+def _instructions(ratio: float | None, limit: float | None) -> str:
+    if ratio is None:
+        return "-"
+    return f"{ratio - 1:+.3%}" + (f" (limit {limit - 1:+.1%})" if limit is not None else "")
 
 
 def _row(verdict: BenchmarkVerdict) -> tuple[str, ...]:
@@ -38,7 +40,7 @@ def _row(verdict: BenchmarkVerdict) -> tuple[str, ...]:
         f"{verdict.ratio:.3f}" if verdict.ratio else "-",
         verdict.text,
         f"{verdict.limit:.3f}",
-        _instructions(verdict.instructions_ratio),
+        _instructions(verdict.instructions_ratio, verdict.instructions_limit),
         " ".join(f"{ratio:.3f}" for ratio in verdict.pairs) or "-",
     )
 
@@ -55,7 +57,10 @@ def _summary(verdicts: list[BenchmarkVerdict], about: str, threshold: float, ins
 def _legend(verdicts: list[BenchmarkVerdict], mode: GateMode) -> str:
     modes = [mode] + ([GateMode.AB] if mode != GateMode.AB and any(verdict.pairs for verdict in verdicts) else [])
     legends = "; ".join(f"{'A/B rows: ' if index else ''}{LEGEND[each]}" for index, each in enumerate(modes))
-    return f"({legends}; instructions: change of the instruction count per call, where both sides have one)"
+    return (
+        f"({legends}; instructions: change of the instruction count per call, where both sides have one, and the "
+        "change that fails: the instructions threshold, or twice the larger spread of either side's counted calls)"
+    )
 
 
 def _explained(verdicts: list[BenchmarkVerdict]) -> list[tuple[str, str]]:

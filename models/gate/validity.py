@@ -4,9 +4,9 @@ judged from, never a traceback.
 
 A document is usable when it is a mapping with a non-empty `benchmarks` list of mappings that name
 themselves (`fullname`), whose `extra_info` holds the gate's numbers as positive finite numbers
-(GATE_SCORE, GATE_SECONDS, MEMORY_PRESSURE; INSTRUCTIONS as a positive integer; GATE_NOISE as a
-number of at least 0), where at least one benchmark has a score, and whose machine_info, where it
-has our entries, holds a fingerprint of two mappings.
+(GATE_SCORE, GATE_SECONDS, MEMORY_PRESSURE), INSTRUCTIONS as a positive integer, GATE_NOISE and
+INSTRUCTIONS_SPREAD as numbers of at least 0; where at least one benchmark has a score; and whose
+machine_info, where it has our entries, holds a fingerprint of two mappings.
 """
 
 from __future__ import annotations
@@ -26,8 +26,9 @@ def _entry_problem(info: dict) -> str | None:
     for key in POSITIVE:
         if key in info and not (_number(info[key]) and info[key] > 0):
             return f"{key} {info[key]!r} is not a positive number"
-    if schema.GATE_NOISE in info and not (_number(info[schema.GATE_NOISE]) and info[schema.GATE_NOISE] >= 0):
-        return f"{schema.GATE_NOISE} {info[schema.GATE_NOISE]!r} is not a number of at least 0"
+    for key in (schema.GATE_NOISE, schema.INSTRUCTIONS_SPREAD):
+        if key in info and not (_number(info[key]) and info[key] >= 0):
+            return f"{key} {info[key]!r} is not a number of at least 0"
     count = info.get(schema.INSTRUCTIONS)
     if schema.INSTRUCTIONS in info and not (isinstance(count, int) and not isinstance(count, bool) and count > 0):
         return f"{schema.INSTRUCTIONS} {count!r} is not a positive integer"

@@ -17,38 +17,20 @@ OVERHEAD = "nnbench overhead"  # the name of a count of a call that does nothing
 # into rax, the default result (0) into rdx, the special preamble (rdi rotated by 3, 13, 61 and 51
 # bits: 128, a no-op on the CPU), `xchg rbx, rbx`, and rdx back as the result. On the CPU it does
 # nothing and returns 0; under valgrind, valgrind carries out the request.
-CLIENT_REQUEST_X86_64 = bytes(
-    [
-        0x48,
-        0x89,
-        0xF8,
-        0x31,
-        0xD2,
-        0x48,
-        0xC1,
-        0xC7,
-        0x03,
-        0x48,
-        0xC1,
-        0xC7,
-        0x0D,
-        0x48,
-        0xC1,
-        0xC7,
-        0x3D,
-        0x48,
-        0xC1,
-        0xC7,
-        0x33,
-        0x48,
-        0x87,
-        0xDB,
-        0x48,
-        0x89,
-        0xD0,
-        0xC3,
-    ]
+CLIENT_REQUEST_X86_64 = bytes.fromhex(
+    "4889f8"  # mov rax, rdi
+    "31d2"  # xor edx, edx
+    "48c1c703 48c1c70d 48c1c73d 48c1c733"  # rol rdi by 3, 13, 61, 51: the preamble
+    "4887db"  # xchg rbx, rbx: the request
+    "4889d0"  # mov rax, rdx
+    "c3"  # ret
 )
+# Before a count, the body runs this often uninstrumented (bounded by WARM_UP_SECONDS under valgrind):
+# CPython's adaptive interpreter re-specializes and caches settle over the first tens of calls, and a
+# count taken after one warm-up call drifted by a few percent from call to call (README, "Instruction
+# counts"); after the warm-up it repeats.
+WARM_UP_CALLS, WARM_UP_SECONDS, WARM_UP_MIN_CALLS = 50, 5.0, 3
+SEPARATOR = " #"  # a dump is named "<benchmark> #<call>"
 
 
 class Callgrind:
@@ -72,28 +54,40 @@ class Callgrind:
         return self._request(self._ctypes.addressof(block))
 
     def count(self, function: Callable[[], object], calls: int, name: str) -> None:
-        """`calls` calls with callgrind collecting, then a dump of what it collected, to a file of its
-        own that names `name` ("failed <name>" where a call raised)."""
+        """Warm up, then `calls` calls, each with callgrind collecting and dumped to a file of its own
+        named "<name> #<call>" ("failed <name> #<call>" where the call raised)."""
         import gc
+        import time
 
+        started, warmed = time.perf_counter(), 0
+        while warmed < WARM_UP_MIN_CALLS or (
+            warmed < WARM_UP_CALLS and time.perf_counter() - started < WARM_UP_SECONDS
+        ):
+            function()
+            warmed += 1
         # Python's cyclic collector runs when allocations pass a threshold, so whether one falls in
-        # the counted call depends on the process's history; a full collection over torch's and
+        # a counted call depends on the process's history; a full collection over torch's and
         # transformers' objects is millions of instructions (README, "Instruction counts"). It runs
         # before the count, not during it, as timeit does.
         collecting = gc.isenabled()
         gc.collect()
         gc.disable()
         self.request(START_INSTRUMENTATION)
-        self.request(TOGGLE_COLLECT)
-        label = "failed " + name
         try:
-            for _ in range(calls):
-                function()
-            label = name
-        finally:  # collection off and a dump even when a call fails
-            self.request(TOGGLE_COLLECT)
-            text = self._ctypes.create_string_buffer(label.encode())
-            self.request(DUMP_STATS_AT, self._ctypes.addressof(text))
+            for call in range(calls):
+                self._count_one(function, f"{name}{SEPARATOR}{call}")
+        finally:
             self.request(STOP_INSTRUMENTATION)
             if collecting:
                 gc.enable()
+
+    def _count_one(self, function: Callable[[], object], label: str) -> None:
+        self.request(TOGGLE_COLLECT)
+        failed = True
+        try:
+            function()
+            failed = False
+        finally:  # collection off and a dump even when the call fails
+            self.request(TOGGLE_COLLECT)
+            text = self._ctypes.create_string_buffer((f"failed {label}" if failed else label).encode())
+            self.request(DUMP_STATS_AT, self._ctypes.addressof(text))

@@ -35,7 +35,7 @@ def pytest_configure(config) -> None:
         _after_each_benchmark(lambda name, body: take_slots(channel, name, body, cpus))
     elif protocol.COUNTED_CALLS in os.environ:
         calls, callgrind = int(os.environ[protocol.COUNTED_CALLS]), Callgrind()
-        callgrind.count(lambda: None, 1, OVERHEAD)  # what a count costs with nothing in it
+        callgrind.count(lambda: None, calls, OVERHEAD)  # what a count costs with nothing in it
         _after_each_benchmark(lambda name, body: callgrind.count(body, calls, name))
 
 
