@@ -23,6 +23,7 @@ printed beside the timing verdicts.
 from __future__ import annotations
 
 import argparse
+import shlex
 import statistics
 import sys
 import time
@@ -118,11 +119,11 @@ def main() -> None:
         default="unchanged:10,linear_conv@0.15:10,conv@0.30:3,onednn_off:3",
         help="changes and runs, name[@fraction]:runs,... (default: %(default)s)",
     )
-    parser.add_argument("--pytest", default="", help="more options for every run, space-separated (default: none)")
+    parser.add_argument("--pytest", default="", help="more options for every run, shell-quoted (default: none)")
     arguments = parser.parse_args()
     gate_options = (
         ["--gate"] if arguments.mode == "stored" else [f"--gate-base={arguments.base}"]
-    ) + arguments.pytest.split()
+    ) + shlex.split(arguments.pytest)
     print(f"machine: {fingerprint().describe()}; mode {arguments.mode}; pytest bench {' '.join(gate_options)}")
     summary = []
     try:

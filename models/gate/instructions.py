@@ -2,10 +2,10 @@
 process per side (this checkout; in A/B mode the base revision's too), after the timing is done.
 
 The counting side (models.probe.side) warms each body up uninstrumented, then counts COUNTED_CALLS
-calls, each dumped apart. A benchmark's count is the median of those, less what a count of a call
-that does nothing costs; its spread, (largest - smallest) / median, is recorded beside it, and the
-gate's limit for it is never tighter than SPREAD_MARGIN times the larger spread of the two sides
-(models.gate.rules). What a count leaves out, so that it repeats:
+calls (one where a call is slow: models.probe.callgrind), each dumped apart. A benchmark's count is
+the median of those, less what a count of a call that does nothing costs; its spread, (largest -
+smallest) / median, is recorded beside it, and the gate's limit for it is never tighter than
+SPREAD_MARGIN times the larger spread of the two sides (models.gate.rules). What a count leaves out, so that it repeats:
   * glibc's allocator (ALLOCATOR, through --toggle-collect): the cost of malloc and free depends on
     the heap's history, which changes with whatever ran before in the process;
   * the interpreter's warm-up: the first calls of a body re-specialize CPython's bytecode.
@@ -35,9 +35,9 @@ from models.gate.worktree import RevisionError
 from models.probe import protocol
 from models.probe.callgrind import OVERHEAD, SEPARATOR
 
-COUNTED_CALLS = 3  # counted calls per benchmark, after the warm-up: a median, and a spread to judge it by
+COUNTED_CALLS = 3  # counted calls per cheap benchmark, after the warm-up: a median, and a spread to judge it by
 # What a count means; a count taken another way (an older baseline's) is never compared with it.
-METHOD = "callgrind/2: median of 3 warm calls, glibc allocator left out, ISA capped at SSE4"
+METHOD = "callgrind/2: median of 3 warm calls (1 for slow ones), glibc allocator left out, ISA capped at SSE4"
 VALGRIND_ENV = {
     "ATEN_CPU_CAPABILITY": "default",  # torch's own kernels: no AVX2 (no FMA)
     "MKL_ENABLE_INSTRUCTIONS": "SSE4_2",  # MKL's GEMM
@@ -85,11 +85,8 @@ class Counted:
         """The extra_info entries of one benchmark's count ({} where it has none)."""
         if name not in self.per_call:
             return {}
-        return {
-            schema.INSTRUCTIONS: self.per_call[name],
-            schema.INSTRUCTIONS_SPREAD: self.spread.get(name, 0.0),
-            schema.INSTRUCTIONS_METHOD: METHOD,
-        }
+        spread = {schema.INSTRUCTIONS_SPREAD: self.spread[name]} if name in self.spread else {}
+        return {schema.INSTRUCTIONS: self.per_call[name], **spread, schema.INSTRUCTIONS_METHOD: METHOD}
 
 
 def read_dump(path: Path) -> tuple[str, int] | None:
@@ -118,9 +115,10 @@ def read_counts(folder: Path) -> tuple[dict[str, int], dict[str, float]]:
             calls.setdefault(name, []).append(read[1])
     overhead = statistics.median(calls.pop(OVERHEAD, [0]))
     per_call = {name: round(statistics.median(counts) - overhead) for name, counts in calls.items()}
-    spread = {
+    spread = {  # only where several calls were counted (a slow body is counted once)
         name: (max(counts) - min(counts)) / per_call[name] if per_call[name] > 0 else 0.0
         for name, counts in calls.items()
+        if len(counts) > 1
     }
     return per_call, spread
 

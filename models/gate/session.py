@@ -186,7 +186,8 @@ class GateSession:
             self.counting_lines.append(
                 f"instructions: {len(side.per_call)} of {len(self.timed)} benchmarks counted under callgrind in the "
                 f"{side.label}, {side.seconds:.0f} s (median of {instructions.COUNTED_CALLS} calls after a warm-up, "
-                f"allocator left out, 1 thread, ISA capped at SSE4)" + (f"; {side.problem}" if side.problem else "")
+                "1 if slow; allocator left out, 1 thread, ISA capped at SSE4)"
+                + (f"; {side.problem}" if side.problem else "")
             )
         for name, info in self.timed.items():
             info.update(counted[0].entries(name) if counted else {})
