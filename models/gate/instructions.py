@@ -2,7 +2,7 @@
 process per side (this checkout; in A/B mode the base revision's too), after the timing is done.
 
 The counting side (models.probe.side) warms each body up uninstrumented, then counts COUNTED_CALLS
-calls (one where a call is slow: models.probe.callgrind), each dumped apart. A benchmark's count is
+calls (one, with no warm-up, where a call is slower than SLOW_CALL_SECONDS), each dumped apart. A benchmark's count is
 the median of those, less what a count of a call that does nothing costs; its spread, (largest -
 smallest) / median, is recorded beside it, and the gate's limit for it is never tighter than
 SPREAD_MARGIN times the larger spread of the two sides (models.gate.rules). What a count leaves out, so that it repeats:
@@ -36,6 +36,10 @@ from models.probe import protocol
 from models.probe.callgrind import OVERHEAD, SEPARATOR
 
 COUNTED_CALLS = 3  # counted calls per cheap benchmark, after the warm-up: a median, and a spread to judge it by
+# A body slower than this natively (its timed q1) is counted once, after the fixture's call alone: its
+# count is millions of instructions that interpreter or heap state cannot move, and each counted call
+# costs a minute or more under valgrind (README, "Instruction counts").
+SLOW_CALL_SECONDS = 0.005
 # What a count means; a count taken another way (an older baseline's) is never compared with it.
 METHOD = "callgrind/2: median of 3 warm calls (1 for slow ones), glibc allocator left out, ISA capped at SSE4"
 VALGRIND_ENV = {
@@ -182,7 +186,9 @@ def _start_counting(
             f"--callgrind-out-file={folder / 'callgrind.out'}",
             f"--log-file={folder / 'valgrind.log'}",
         )
-        env = {**VALGRIND_ENV, protocol.COUNTED_CALLS: str(COUNTED_CALLS)}
+        slow = [name for name in group if weights.get(name, 0.0) >= SLOW_CALL_SECONDS]
+        (folder / "slow").write_text("".join(f"{name}\n" for name in slow))
+        env = {**VALGRIND_ENV, protocol.COUNTED_CALLS: str(COUNTED_CALLS), protocol.SLOW_NAMES: str(folder / "slow")}
         try:
             jobs.append(
                 (start_side(root, folder, label, group, [*options, "--threads=1"], env, folder / "log", prefix), folder)

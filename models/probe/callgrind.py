@@ -30,10 +30,6 @@ CLIENT_REQUEST_X86_64 = bytes.fromhex(
 # count taken after one warm-up call drifted by a few percent from call to call (README, "Instruction
 # counts"); after the warm-up it repeats.
 WARM_UP_CALLS, WARM_UP_SECONDS = 50, 5.0
-# A body slower than this under valgrind (uninstrumented) is counted once: its count is millions of
-# instructions that a few thousand of interpreter or heap state cannot move, and each counted call
-# costs a minute or more (README, "Instruction counts").
-CHEAP_CALL_SECONDS = 0.5
 SEPARATOR = " #"  # a dump is named "<benchmark> #<call>"
 
 
@@ -57,19 +53,16 @@ class Callgrind:
         block = (self._ctypes.c_uint64 * 6)(code, argument, 0, 0, 0, 0)
         return self._request(self._ctypes.addressof(block))
 
-    def count(self, function: Callable[[], object], calls: int, name: str) -> None:
-        """Warm up, then `calls` calls (one where a call is not cheap), each with callgrind collecting
-        and dumped to a file of its own named "<name> #<call>" ("failed <name> #<call>" where the
-        call raised)."""
+    def count(self, function: Callable[[], object], calls: int, name: str, warm_up: bool = True) -> None:
+        """Warm up (where asked), then `calls` calls, each with callgrind collecting and dumped to a
+        file of its own named "<name> #<call>" ("failed <name> #<call>" where the call raised)."""
         import gc
         import time
 
         started, warmed = time.perf_counter(), 0
-        while warmed < WARM_UP_CALLS and time.perf_counter() - started < WARM_UP_SECONDS:
+        while warm_up and warmed < WARM_UP_CALLS and time.perf_counter() - started < WARM_UP_SECONDS:
             function()
             warmed += 1
-        if (time.perf_counter() - started) / warmed > CHEAP_CALL_SECONDS:
-            calls = 1
         # Python's cyclic collector runs when allocations pass a threshold, so whether one falls in
         # a counted call depends on the process's history; a full collection over torch's and
         # transformers' objects is millions of instructions (README, "Instruction counts"). It runs

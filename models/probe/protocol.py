@@ -23,6 +23,7 @@ CHANNEL_FD = "NNBENCH_AB_FD"  # A/B timing: the side's end of the socket pair, a
 CPUS = "NNBENCH_AB_CPUS"  # A/B timing: comma-separated CPUs both sides are timed on
 NAMES = "NNBENCH_AB_NAMES"  # a file of node ids, one a line: the selection, in the order both sides run it
 COUNTED_CALLS = "NNBENCH_COUNTED_CALLS"  # counting: calls per benchmark with callgrind collecting
+SLOW_NAMES = "NNBENCH_SLOW_NAMES"  # counting: a file of node ids counted once, with no warm-up of their own
 
 
 class ProtocolError(RuntimeError):

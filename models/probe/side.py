@@ -11,9 +11,10 @@ in one of two roles set by the environment (protocol's variables):
     calls of the body, on the CPUs the gate names, while the other side waits. A slot of one
     side and the next slot of the other are moments apart on the same CPU, so a neighbour that
     slows this machine for a second slows both alike.
-  * counting (under callgrind, models.gate.instructions): COUNTED_CALLS calls with callgrind
-    instrumenting and collecting, dumped to a file that names the benchmark; first, a count of a
-    call that does nothing, the overhead every count carries.
+  * counting (under callgrind, models.gate.instructions): after a warm-up, COUNTED_CALLS calls
+    with callgrind instrumenting and collecting, each dumped to a file that names the benchmark
+    (a slow benchmark, listed in SLOW_NAMES: one call, the fixture's call its warm-up); first, a
+    count of a call that does nothing, the overhead every count carries.
 """
 
 from __future__ import annotations
@@ -35,8 +36,14 @@ def pytest_configure(config) -> None:
         _after_each_benchmark(lambda name, body: take_slots(channel, name, body, cpus))
     elif protocol.COUNTED_CALLS in os.environ:
         calls, callgrind = int(os.environ[protocol.COUNTED_CALLS]), Callgrind()
+        slow_file = os.environ.get(protocol.SLOW_NAMES)
+        slow = set(Path(slow_file).read_text().splitlines()) if slow_file else set()
         callgrind.count(lambda: None, calls, OVERHEAD)  # what a count costs with nothing in it
-        _after_each_benchmark(lambda name, body: callgrind.count(body, calls, name))
+        _after_each_benchmark(
+            lambda name, body: (
+                callgrind.count(body, 1, name, warm_up=False) if name in slow else callgrind.count(body, calls, name)
+            )
+        )
 
 
 def _after_each_benchmark(job) -> None:
