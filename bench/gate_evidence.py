@@ -121,9 +121,8 @@ def main() -> None:
     )
     parser.add_argument("--pytest", default="", help="more options for every run, shell-quoted (default: none)")
     arguments = parser.parse_args()
-    gate_options = (
-        ["--gate"] if arguments.mode == "stored" else [f"--gate-base={arguments.base}"]
-    ) + shlex.split(arguments.pytest)
+    side = ["--gate"] if arguments.mode == "stored" else [f"--gate-base={arguments.base}"]
+    gate_options = side + shlex.split(arguments.pytest)
     print(f"machine: {fingerprint().describe()}; mode {arguments.mode}; pytest bench {' '.join(gate_options)}")
     summary = []
     try:
