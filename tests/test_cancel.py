@@ -9,7 +9,6 @@ import os
 import signal
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -23,43 +22,70 @@ from tiny_bench import FAST, git
 SIDE_MARK = "nnbench_probe"  # in the command line of every side process the gate starts
 
 
-def side_processes() -> list[str]:
-    """Command lines of the side processes running now (the probe's plugin, valgrind or not)."""
-    found = []
-    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+def _processes() -> dict[int, tuple[int, str]]:
+    """Every process now: pid -> (parent pid, command line)."""
+    found = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
-            text = cmdline.read_bytes().replace(b"\0", b" ").decode(errors="replace")
-        except OSError:
+            parent = int(stat.read_text().rsplit(")", 1)[1].split()[1])
+            cmdline = (stat.parent / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except (OSError, ValueError, IndexError):
             continue
-        if SIDE_MARK in text:
-            found.append(text)
+        found[int(stat.parent.name)] = (parent, cmdline)
     return found
 
 
-def scratch_folders() -> set[str]:
-    return {path.name for path in Path(tempfile.gettempdir()).glob("nnbench-*")}
+def side_processes(root: int) -> set[int]:
+    """The side processes (the probe's plugin, valgrind or not) descended from process `root`: those
+    of this test's run, never another run's on the same machine."""
+    processes, family = _processes(), {root}
+    grew = True
+    while grew:
+        children = {pid for pid, (parent, _) in processes.items() if parent in family} - family
+        family |= children
+        grew = bool(children)
+    return {pid for pid in family if SIDE_MARK in processes.get(pid, (0, ""))[1]}
 
 
-def cancel_when(bench, arguments: list[str], ready, sig: int) -> tuple[int, str]:
+def alive(pids: set[int]) -> set[int]:
+    return {pid for pid in pids if Path(f"/proc/{pid}").exists() and "Z" not in _state(pid)}
+
+
+def _state(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return "Z"
+
+
+def scratch_folders(bench) -> list[str]:
+    """The gate's temporary folders in the run's own TMPDIR (so another run's never count)."""
+    return [path.name for path in (bench.path / "tmp").glob("nnbench-*")]
+
+
+def cancel_when(bench, arguments: list[str], ready, sig: int) -> tuple[int, str, set[int]]:
     """pytest with `arguments`, in its own session (the signal reaches pytest alone, as `timeout`
-    sends it); `sig` once `ready()` holds. Its exit status and output."""
+    sends it); `sig` once `ready(side pids)` holds. Its exit status, output, and the side processes
+    it had running when it was signalled."""
+    (bench.path / "tmp").mkdir()
     process = subprocess.Popen(
         [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", *arguments],
         cwd=bench.path,
-        env={**os.environ, "PYTHONPATH": str(Path(models.__file__).parent.parent)},  # the code under test
+        env={**os.environ, "PYTHONPATH": str(Path(models.__file__).parent.parent), "TMPDIR": str(bench.path / "tmp")},
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
         start_new_session=True,
     )
-    deadline = time.monotonic() + 300
-    while not ready():
+    deadline = time.monotonic() + 300  # (PYTHONPATH: the code under test; TMPDIR: the run's own)
+    while not ready(sides := side_processes(process.pid)):
         assert process.poll() is None and time.monotonic() < deadline, "the run ended before it could be cancelled"
         time.sleep(0.05)
     time.sleep(0.5)  # into the middle of it
+    sides |= side_processes(process.pid)
     process.send_signal(sig)
     output, _ = process.communicate(timeout=120)
-    return process.returncode, output
+    return process.returncode, output, sides
 
 
 @pytest.fixture
@@ -72,28 +98,26 @@ def committed(bench):
 
 @pytest.mark.skipif(sys.platform != "linux", reason="reads /proc to find processes left behind")
 def test_sigterm_during_ab_slots_ends_the_sides_and_removes_the_worktree(committed):
-    before = scratch_folders()
-    status, output = cancel_when(
-        committed, [*FAST, "--gate-base=HEAD", "--gate-pairs=12", "--gate-threshold=1%"], side_processes, signal.SIGTERM
+    status, output, sides = cancel_when(
+        committed, [*FAST, "--gate-base=HEAD", "--gate-pairs=12", "--gate-threshold=1%"], bool, signal.SIGTERM
     )
     assert status == pytest.ExitCode.INTERRUPTED, output
     assert "gate: interrupted: nothing was judged; the processes it started were ended" in output
     assert "Traceback" not in output
-    assert side_processes() == []
+    assert sides and alive(sides) == set()  # both sides were running, and neither outlived the run
     worktrees = subprocess.run(["git", "worktree", "list"], cwd=committed.path, capture_output=True, text=True)
     assert worktrees.stdout.count("\n") == 1  # the checkout itself: the base's worktree is gone
-    assert scratch_folders() <= before
+    assert scratch_folders(committed) == []
 
 
 @pytest.mark.skipif(instructions.unavailable() is not None, reason=f"{instructions.unavailable()}")
 def test_sigint_during_instruction_counting_leaves_no_valgrind_running(bench):
-    before = scratch_folders()
 
-    def counting() -> bool:
-        return any("valgrind" in line for line in side_processes())
+    def counting(sides: set[int]) -> bool:
+        return any("valgrind" in _processes().get(pid, (0, ""))[1] for pid in sides)
 
-    status, output = cancel_when(bench, [*FAST, "--instructions"], counting, signal.SIGINT)
+    status, output, sides = cancel_when(bench, [*FAST, "--instructions"], counting, signal.SIGINT)
     assert status == pytest.ExitCode.INTERRUPTED, output
     assert "gate: interrupted: nothing was judged" in output and "Traceback" not in output
-    assert side_processes() == []
-    assert scratch_folders() <= before
+    assert sides and alive(sides) == set()
+    assert scratch_folders(bench) == []
