@@ -114,7 +114,7 @@ def add_options(parser: pytest.Parser) -> None:
         "--gate-strict",
         action="store_true",
         default=False,
-        help="fail the run when the gate finds nothing to compare with (default: say so and pass)",
+        help="fail the run unless every selected benchmark was timed and judged (default: off: say so, pass)",
     )
     group.addoption(
         "--gate-threshold",
