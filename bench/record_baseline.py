@@ -11,7 +11,6 @@ instructions under callgrind (a count is exact: one run's is the baseline's).
 from __future__ import annotations
 
 import argparse
-import signal
 import sys
 from pathlib import Path
 
@@ -21,13 +20,9 @@ sys.path.insert(0, str(ROOT))
 from models import schema  # noqa: E402
 from models.gate.baselines import BASELINE_NAME, BaselineError, check_name, machine_class_of, merge, save_new  # noqa: E402
 from models.gate.confirmation import MIN_ROUNDS  # noqa: E402
-from models.processes import fresh_pytest  # noqa: E402
+from models.processes import fresh_pytest, interrupt_on_sigterm  # noqa: E402
 
 SUBSET_OPTIONS = ("-k", "-m", "--arch", "--deselect", "--lf", "--last-failed")
-
-
-def _interrupt(signum: int, frame) -> None:
-    raise KeyboardInterrupt(signal.Signals(signum).name)  # SIGTERM as SIGINT: the pytest child is ended
 
 
 def warnings_about(pytest_options: list[str], documents: list[dict]) -> list[str]:
@@ -87,7 +82,7 @@ def main() -> None:
         parser.error(str(error))
     if not arguments.name.startswith(BASELINE_NAME):
         print(f"warning: plain --gate reads *_{BASELINE_NAME}*.json only; this one is for --gate={arguments.name}")
-    signal.signal(signal.SIGTERM, _interrupt)
+    interrupt_on_sigterm()  # SIGTERM as SIGINT: the running pytest child is ended
     try:
         record(arguments)
     except BaselineError as error:

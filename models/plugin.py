@@ -23,6 +23,7 @@ from models.gate.session import GateSession, Outcome
 from models.harness.devices import DeviceUnavailable, resolve_device, set_threads
 from models.harness.measure import measure_case
 from models.harness.slowdown import inject_slowdown
+from models.processes import interrupt_on_sigterm
 from models.pytest_options import add_options
 
 GATE_SESSION = pytest.StashKey[GateSession]()
@@ -32,11 +33,6 @@ PREVIOUS_SIGTERM = pytest.StashKey[object]()  # the handler ours replaced, resto
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     add_options(parser)
-
-
-def _interrupt(signum: int, frame) -> None:
-    """SIGTERM (CI cancellation, `timeout`) taken the way SIGINT is: through the same cleanup path."""
-    raise KeyboardInterrupt(signal.Signals(signum).name)
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -50,7 +46,7 @@ def pytest_configure(config: pytest.Config) -> None:
         raise pytest.UsageError(f"gate: {error}") from None
     config.stash[GATE_SESSION] = GateSession(options, plan, here)
     if (options.enabled or options.instructions) and threading.current_thread() is threading.main_thread():
-        config.stash[PREVIOUS_SIGTERM] = signal.signal(signal.SIGTERM, _interrupt)
+        config.stash[PREVIOUS_SIGTERM] = interrupt_on_sigterm()
     if config.getoption("--inject-slowdown"):
         inject_slowdown(config.getoption("--inject-slowdown"))
 
@@ -116,7 +112,7 @@ def _finish(session: pytest.Session) -> Outcome | None:
         return Outcome(None, [INTERRUPTED_LINE], pytest.ExitCode.INTERRUPTED) if gate_session.reports else None
     try:
         return gate_session.finish()
-    except KeyboardInterrupt:  # SIGINT, or SIGTERM through `_interrupt`: every `finally` below has run
+    except KeyboardInterrupt:  # SIGINT, or SIGTERM through interrupt_on_sigterm: every `finally` below has run
         return Outcome(None, [INTERRUPTED_LINE], pytest.ExitCode.INTERRUPTED)
 
 

@@ -9,11 +9,22 @@ cache folder is written into the checkout.
 from __future__ import annotations
 
 import json
+import signal
 import subprocess
 import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+
+
+def interrupt_on_sigterm() -> object:
+    """Take SIGTERM (CI cancellation, `timeout`) the way SIGINT is taken, as KeyboardInterrupt, so that
+    one cleanup path ends every child; returns the handler it replaced."""
+    return signal.signal(signal.SIGTERM, _interrupt)
+
+
+def _interrupt(signum: int, frame) -> None:
+    raise KeyboardInterrupt(signal.Signals(signum).name)
 
 
 def pytest_command(arguments: list[str], prefix: tuple[str, ...] = ()) -> list[str]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from models.gate.rules import BenchmarkVerdict
+from models.gate.table import short_name
 from models.schema import Verdict
 
 UNJUDGED = (Verdict.NEW, Verdict.NOT_COMPARABLE)
@@ -31,15 +32,11 @@ def unjudged(selected: Iterable[str], verdicts: list[BenchmarkVerdict] | None) -
     return reasons
 
 
-def _short(name: str) -> str:
-    return name.split("::")[-1]
-
-
 def strict_failure(reasons: dict[str, str], selected: int) -> str:
     """The one line --gate-strict fails a run with, naming what was not judged and why."""
     by_reason: dict[str, list[str]] = {}
     for name, reason in reasons.items():
-        by_reason.setdefault(reason, []).append(_short(name))
+        by_reason.setdefault(reason, []).append(short_name(name))
     parts = [
         f"{reason}: {', '.join(names[:NAMES_SHOWN])}"
         + (f" and {len(names) - NAMES_SHOWN} more" if len(names) > NAMES_SHOWN else "")

@@ -22,7 +22,7 @@ def _milliseconds(seconds: float | None) -> str:
     return f"{seconds * 1e3:.3f}" if seconds else "-"
 
 
-def _short(name: str) -> str:
+def short_name(name: str) -> str:
     return name.split("::")[-1]
 
 
@@ -34,7 +34,7 @@ def _instructions(ratio: float | None, limit: float | None) -> str:
 
 def _row(verdict: BenchmarkVerdict) -> tuple[str, ...]:
     return (
-        _short(verdict.name),
+        short_name(verdict.name),
         _milliseconds(verdict.baseline_seconds),
         _milliseconds(verdict.now_seconds),
         f"{verdict.ratio:.3f}" if verdict.ratio else "-",
@@ -66,7 +66,7 @@ def _legend(verdicts: list[BenchmarkVerdict], mode: GateMode) -> str:
 def _explained(verdicts: list[BenchmarkVerdict]) -> list[tuple[str, str]]:
     """(benchmark, its op changes or "unchanged") for each flagged benchmark."""
     return [
-        (_short(v.name), " ".join(v.op_changes) if v.op_changes else "unchanged")
+        (short_name(v.name), " ".join(v.op_changes) if v.op_changes else "unchanged")
         for v in verdicts
         if v.verdict in EXPLAINED and (v.op_changes or v.verdict.fails)
     ]
