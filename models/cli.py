@@ -11,9 +11,10 @@ import json
 import sys
 
 from models import schema
-from models.arch.config import ConfigError, parse_assignments, positive_int
+from models.arch.config import ConfigError, comma_names, parse_assignments, positive_int
 from models.arch.registry import ARCHITECTURES, get_architecture
 from models.data.splits import DataError
+from models.harness.variants import DEFAULT_VARIANT, VARIANTS
 
 
 def _config(arguments: argparse.Namespace, **defaults):
@@ -104,7 +105,13 @@ def lab(arguments: argparse.Namespace) -> int:
     from models.lab import run_lab
 
     report = run_lab(
-        arguments.lab, Path(arguments.out), arguments.epochs, arguments.data_dir, arguments.download, arguments.threads
+        arguments.lab,
+        Path(arguments.out),
+        arguments.epochs,
+        arguments.data_dir,
+        arguments.download,
+        arguments.threads,
+        arguments.variant,
     )
     print(f"report: {report}")
     return 0
@@ -246,6 +253,13 @@ def parser() -> argparse.ArgumentParser:
     )
     lab.add_argument("--out", required=True, metavar="DIR", help="output folder (created if missing)")
     lab.add_argument("--epochs", type=positive_int, default=1, metavar="N", help="(default: 1)")
+    lab.add_argument(
+        "--variant",
+        type=comma_names(VARIANTS),
+        default=(DEFAULT_VARIANT,),
+        metavar="NAME[,NAME]",
+        help=f"how the benchmarks run the models, each a row of its own: {', '.join(VARIANTS)} (default: eager)",
+    )
     _add_training_arguments(lab, seed=False)
 
     report = verbs.add_parser("report", help="Markdown tables and PNG plots from result JSON files")

@@ -31,7 +31,15 @@ def checkout_root() -> Path:
     return root
 
 
-def run_lab(lab: str, out: Path, epochs: int, data_dir: str | None, download: bool, threads: int) -> Path:
+def run_lab(
+    lab: str,
+    out: Path,
+    epochs: int,
+    data_dir: str | None,
+    download: bool,
+    threads: int,
+    variants: tuple[str, ...] = ("eager",),
+) -> Path:
     from models.report.document import write_report
 
     root, out = checkout_root(), out.resolve()
@@ -52,6 +60,7 @@ def run_lab(lab: str, out: Path, epochs: int, data_dir: str | None, download: bo
                 "--profile=full",
                 f"--arch={','.join(LABS[lab])}",
                 f"--threads={threads}",
+                f"--variant={','.join(variants)}",
                 f"--benchmark-json={benchmarks}",
             ]
         ),
@@ -72,7 +81,7 @@ def run_lab(lab: str, out: Path, epochs: int, data_dir: str | None, download: bo
         data = f" --data-dir {data_dir}" if data_dir else ""
         document.write(
             f"\n## How this report was made\n\n`python -m models lab {lab} --out {out.name} --epochs {epochs}"
-            f" --threads {threads}{data}`: "
+            f" --threads {threads} --variant {','.join(variants)}{data}`: "
             + ", ".join(f"{step} {value:.0f} s" for step, value in seconds.items())
             + f" of wall time (total {sum(seconds.values()):.0f} s).\n"
         )

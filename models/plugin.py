@@ -22,13 +22,16 @@ from models.gate.plan import GateUsageError, choose_plan
 from models.gate.session import GateSession, Outcome
 from models.harness.devices import DeviceUnavailable, resolve_device, set_threads
 from models.harness.measure import measure_case
+from models.harness.peaks import SessionPeaks
 from models.harness.slowdown import inject_slowdown
+from models.harness.variants import VariantUnavailable
 from models.processes import interrupt_on_sigterm
 from models.pytest_options import add_options
 
 GATE_SESSION = pytest.StashKey[GateSession]()
 OUTCOME = pytest.StashKey[Outcome]()  # what the gate decided, for the terminal summary
 PREVIOUS_SIGTERM = pytest.StashKey[object]()  # the handler ours replaced, restored at the end
+PEAKS = pytest.StashKey[SessionPeaks]()  # the machine's limits, measured when the first benchmark is timed
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -45,6 +48,7 @@ def pytest_configure(config: pytest.Config) -> None:
     except GateUsageError as error:
         raise pytest.UsageError(f"gate: {error}") from None
     config.stash[GATE_SESSION] = GateSession(options, plan, here)
+    config.stash[PEAKS] = SessionPeaks(torch.device(config.getoption("--device")))
     if (options.enabled or options.instructions) and threading.current_thread() is threading.main_thread():
         config.stash[PREVIOUS_SIGTERM] = interrupt_on_sigterm()
     if config.getoption("--inject-slowdown"):
@@ -74,6 +78,9 @@ def pytest_benchmark_update_machine_info(config: pytest.Config, machine_info: di
         schema.THREADS: config.getoption("--threads"),
         schema.PROFILE: config.getoption("--profile"),
     }
+    peaks = config.stash[PEAKS].measured  # measured where a benchmark was timed (never under --benchmark-disable)
+    if peaks is not None:
+        machine_info[schema.MACHINE_INFO][schema.PEAKS] = peaks
 
 
 @pytest.fixture(scope="session")
@@ -87,14 +94,19 @@ def bench_device(request: pytest.FixtureRequest) -> torch.device:
 @pytest.fixture
 def measure(benchmark, request: pytest.FixtureRequest, bench_device: torch.device):
     """measure(case, mode): prepare the case on --device/--dtype, warm up, time it with
-    pytest-benchmark, and record extra_info and the gate's entries. Out of memory is a recorded skip."""
-    session = request.config.stash[GATE_SESSION]
+    pytest-benchmark, and record extra_info and the gate's entries. Out of memory, and a variant or
+    dtype that cannot run the case here, are recorded skips with the reason."""
+    session, peaks = request.config.stash[GATE_SESSION], request.config.stash[PEAKS]
 
     def measure_and_record(case, mode: str) -> None:
         try:
-            measurement = measure_case(benchmark, case, mode, bench_device, request.config.getoption("--dtype"))
+            measurement = measure_case(
+                benchmark, case, mode, bench_device, request.config.getoption("--dtype"), peaks.get
+            )
         except torch.OutOfMemoryError as error:
             pytest.skip(f"out of memory on {bench_device}: {str(error).splitlines()[0]}")
+        except VariantUnavailable as error:
+            pytest.skip(str(error))
         if measurement is not None:  # None under --benchmark-disable: nothing was timed
             session.record(benchmark.fullname, benchmark.extra_info, measurement)
 

@@ -8,10 +8,11 @@ import argparse
 import pytest
 
 from models import schema
-from models.arch.config import positive_int
+from models.arch.config import comma_names, positive_int
 from models.arch.registry import ARCHITECTURES
 from models.gate.options import DEFAULT_INSTRUCTIONS_THRESHOLD, DEFAULT_MAX_PAIRS, DEFAULT_THRESHOLD
 from models.harness.devices import DEVICES
+from models.harness.variants import DEFAULT_VARIANT, VARIANTS
 
 
 def _choice(*allowed: str):
@@ -28,14 +29,6 @@ def _bench_dtype(text: str) -> str:
         return schema.canonical_dtype(text, schema.BENCH_DTYPES)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not one of {', '.join(schema.BENCH_DTYPES)}") from None
-
-
-def _architectures(text: str) -> tuple[str, ...]:
-    names = tuple(filter(None, (name.strip() for name in text.split(","))))
-    unknown = [name for name in names if name not in ARCHITECTURES]
-    if unknown or not names:
-        raise argparse.ArgumentTypeError(f"{text!r}: choose from {', '.join(ARCHITECTURES)} (comma-separated)")
-    return names
 
 
 def _fraction(text: str) -> float:
@@ -70,14 +63,24 @@ def add_options(parser: pytest.Parser) -> None:
         type=_bench_dtype,
         default="fp32",
         metavar="DTYPE",
-        help="fp32, or bf16 under autocast (float32/bfloat16 accepted) (default: fp32)",
+        help="fp32, bf16 under autocast, or tf32 (CUDA fp32 matmuls in TF32; skips elsewhere) "
+        "(float32/bfloat16 accepted) (default: fp32)",
     )
     group.addoption(
         "--arch",
-        type=_architectures,
+        type=comma_names(tuple(ARCHITECTURES)),
         default=None,
         metavar="NAME[,NAME]",
         help="only these architectures' benchmarks, e.g. mlp,cnn (default: all)",
+    )
+    group.addoption(
+        "--variant",
+        type=comma_names(VARIANTS),
+        default=(DEFAULT_VARIANT,),
+        metavar="NAME[,NAME]",
+        help="how each model runs, each a benchmark of its own: eager, channels_last (models with "
+        "Conv2d), compile (torch.compile, its compile time recorded apart) or cudagraph (CUDA only); "
+        "a variant that cannot run a case skips with the reason (default: eager)",
     )
     group.addoption(
         "--threads",

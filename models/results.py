@@ -29,18 +29,47 @@ class ResultRow:
     training: dict | None = None  # the matching `train --json` result, if any
     varied: dict = field(default_factory=dict)  # options that differ from the architecture's defaults
     context: dict = field(default_factory=dict)  # where and how it was timed (see `run_context`)
+    quartiles: tuple[float, float] | None = None  # pytest-benchmark's q1 and q3 of the round times
 
     @property
     def items_per_second(self) -> float:
         return self.batch_size / self.median_seconds
+
+    @property
+    def variant(self) -> str:
+        return schema.setting(self.extra, schema.VARIANT)
+
+    @property
+    def workload(self) -> tuple:
+        """What a row times apart from how the model runs: its variants share this."""
+        return (
+            self.architecture,
+            self.mode,
+            json.dumps(self.config, sort_keys=True),
+            self.batch_size,
+            self.extra.get(schema.DEVICE),
+            self.extra.get(schema.DTYPE),
+        )
 
 
 def _key(architecture: str, config: dict) -> str:
     return architecture + json.dumps(config, sort_keys=True)
 
 
+PEAK_FIGURES = "peak figures"  # a run context's key: the measured peaks as recorded (the header shows "peaks")
+
+
+def peaks_text(peaks) -> str | None:
+    """`fp32 96.0 GFLOP/s, bf16 11.2 GFLOP/s; stream 12.1 GB/s`: the machine's measured limits."""
+    if not isinstance(peaks, dict) or not isinstance(peaks.get(schema.PEAK_FLOPS), dict):
+        return None
+    flops = ", ".join(f"{dtype} {value / 1e9:.1f} GFLOP/s" for dtype, value in peaks[schema.PEAK_FLOPS].items())
+    return f"{flops}; stream {peaks.get(schema.PEAK_BANDWIDTH, 0) / 1e9:.1f} GB/s"
+
+
 def run_context(document: dict) -> dict:
-    """What a reader needs to compare a figure: CPU, threads, torch, profile and date of its run."""
+    """What a reader needs to compare a figure: CPU, threads, torch, profile, date and the machine's
+    measured peaks of its run."""
     recorded = schema.nnbench_info(document)
     return {
         "CPU": recorded.get(schema.CPU_MODEL) or (document.get("machine_info") or {}).get("cpu", {}).get("brand_raw"),
@@ -48,7 +77,14 @@ def run_context(document: dict) -> dict:
         "torch": recorded.get(schema.TORCH_VERSION),
         "profile": recorded.get(schema.PROFILE),
         "date": (document.get("datetime") or "")[:10] or None,
+        "peaks": peaks_text(recorded.get(schema.PEAKS)),
+        PEAK_FIGURES: recorded.get(schema.PEAKS),  # the figures themselves, for the roofline plot
     }
+
+
+def _quartiles(stats: dict) -> tuple[float, float] | None:
+    q1, q3 = stats.get("q1"), stats.get("q3")
+    return (q1, q3) if isinstance(q1, (int, float)) and isinstance(q3, (int, float)) else None
 
 
 def load_results(paths: list[str]) -> tuple[list[ResultRow], list[dict]]:
@@ -90,6 +126,7 @@ def load_results(paths: list[str]) -> tuple[list[ResultRow], list[dict]]:
                 by_config.get((_key(architecture, config), extra[schema.BATCH_SIZE])),
                 {key: value for key, value in config.items() if defaults.get(key) != value},
                 environment,
+                _quartiles(bench["stats"]),
             )
         )
     return rows, trainings

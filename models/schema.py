@@ -18,12 +18,16 @@ DEVICE = "device"  # "cpu" or "cuda"
 DTYPE = "dtype"  # a canonical dtype name (below)
 MODE = "mode"  # "inference" or "train"
 THREADS = "threads"  # torch intra-op threads while timing
+VARIANT = "variant"  # how the model ran: a name of models.harness.variants.VARIANTS
 
 # ---------------------------------------------------------------- what it costs, analytically
 PARAMS = "params"
 MACS = "macs"  # the `complete` view (models.counting.formulas states the convention)
 MACS_FVCORE = "macs_fvcore"  # the `fvcore` view
 FLOPS = "flops"  # per timed call: forward FLOPs, times 3 for a train step
+BYTES_MOVED = "bytes_moved"  # per timed call, from the count table (models.harness.roofline states how)
+ARITHMETIC_INTENSITY = "arithmetic_intensity"  # FLOPS / BYTES_MOVED
+FOOTPRINT_BYTES = "footprint_bytes"  # distinct bytes a call touches: where they fit sets its bandwidth roof
 
 # ---------------------------------------------------------------- what was measured
 PEAK_MEMORY_BYTES = "peak_memory_bytes"
@@ -31,6 +35,10 @@ ITEMS_PER_SECOND = "items_per_second"
 GFLOPS_PER_SECOND = "gflops_per_second"
 REFERENCE_SECONDS = "reference_seconds"  # best time of a fixed torch.mm beside the benchmark (for reading)
 MEMORY_REFERENCE_SECONDS = "memory_reference_seconds"  # best time of a fixed numpy streaming add beside it
+COMPILE_SECONDS = "compile_seconds"  # variant compile: the first call, compilation included; never timed
+ROOF_GFLOPS_PER_SECOND = "roof_gflops_per_second"  # min(peak FLOP/s, intensity x bandwidth) for its dtype
+ROOFLINE_FRACTION = "roofline_fraction"  # achieved FLOP/s (median) / the roof
+ROOFLINE_BOUND = "roofline_bound"  # "compute", or the memory roof that is lower: "cache" or "dram"
 
 # ---------------------------------------------------------------- what the gate judges
 GATE_SCORE = "gate_score"  # what stored mode compares: the q1 round time (files before fingerprints: / reference)
@@ -81,7 +89,15 @@ INSTRUCTIONS_SPREAD = "instructions_spread"  # (largest - smallest) / median of 
 INSTRUCTIONS_METHOD = "instructions_method"  # how the count was taken: counts taken two ways never compare
 
 # Settings that must be equal for two results to be compared.
-COMPARABLE_SETTINGS = (DEVICE, DTYPE, THREADS, MODE)
+COMPARABLE_SETTINGS = (DEVICE, DTYPE, THREADS, MODE, VARIANT)
+# A setting's value in a result recorded before the setting existed: every such run was eager.
+SETTING_DEFAULTS = {VARIANT: "eager"}
+
+
+def setting(result: dict, key: str):
+    """A comparable setting of a benchmark's extra_info, its default where the result predates it."""
+    return result.get(key, SETTING_DEFAULTS.get(key))
+
 
 PROFILES = ("smoke", "full")  # benchmark sets: bench/sweeps.py declares what each one times
 
@@ -93,6 +109,11 @@ FINGERPRINT = "fingerprint"  # {"machine": {...}, "environment": {...}} (models.
 TORCH_VERSION = "torch"
 PROFILE = "profile"
 BASELINE_PROCESSES = "baseline_processes"
+PEAKS = "peaks"  # the machine's measured limits at the session's threads (models.harness.peaks)
+PEAK_FLOPS = "flops_per_second"  # {dtype: FLOP/s of a large GEMM through torch}
+PEAK_BANDWIDTH = "bytes_per_second"  # a streaming kernel's bytes read and written per second, main memory
+CACHE_BYTES = "cache_bytes"  # the last-level cache's size (None where the system does not say)
+PEAK_CACHE_BANDWIDTH = "cache_bytes_per_second"  # the same stream within the last-level cache
 
 
 def nnbench_info(document: dict) -> dict:
@@ -122,7 +143,8 @@ SEED = "seed"
 # long torch-style spellings are accepted as input and turned into these.
 DTYPE_BYTES = {"fp32": 4, "bf16": 2, "fp16": 2}
 DTYPE_ALIASES = {"float32": "fp32", "bfloat16": "bf16", "float16": "fp16"}
-BENCH_DTYPES = ("fp32", "bf16")  # what a benchmark can run: fp32, or bf16 under autocast
+BENCH_DTYPES = ("fp32", "bf16", "tf32")  # fp32; bf16 under autocast; tf32: CUDA fp32 matmuls in TF32
+STORAGE_DTYPES = {"tf32": "fp32"}  # tf32 is a matmul precision: its tensors are fp32 in memory
 
 
 def canonical_dtype(name: str, allowed: tuple[str, ...] = tuple(DTYPE_BYTES)) -> str:

@@ -104,6 +104,11 @@ def test_judge_refuses_different_settings_and_names_them():
     assert rules.judge(None, info(1.0), 0.1) == "new"
 
 
+def test_a_result_from_before_variants_is_eager_and_compares_only_with_eager():
+    assert rules.incomparable(info(1.0), info(1.0, variant="eager")) is None
+    assert rules.incomparable(info(1.0), info(1.0, variant="compile")) == "variant eager vs compile"
+
+
 def test_compare_and_render_say_regression_per_failing_benchmark():
     verdicts = rules.compare(
         {"a::x": info(1.0), "a::y": info(2.0)}, {"a::x": info(1.5), "a::y": info(2.0), "a::z": info(1.0)}, 0.1

@@ -81,6 +81,7 @@ def test_options_are_read_once_by_name_with_one_default_each(tmp_path):
         "--dtype": "fp32",
         "--threads": 1,
         "--inject-slowdown": 0.3,
+        "--variant": ("eager",),
     }
 
     class Config:
@@ -98,6 +99,10 @@ def test_options_are_read_once_by_name_with_one_default_each(tmp_path):
     )
     assert options.shared_options == ("--profile=smoke", "--device=cpu", "--dtype=fp32", "--threads=1")
     assert options.working_tree_options == ("--inject-slowdown=0.3",)
+    # A variant other than eager goes to both sides; eager is not named, so an older base revision
+    # that has no --variant still runs.
+    given["--variant"] = ("eager", "compile")
+    assert GateOptions.from_config(Config()).shared_options[-1] == "--variant=eager,compile"
     assert options.storage == tmp_path / ".benchmarks" and options.enabled
     assert (GateOptions().threshold, GateOptions().max_pairs) == (DEFAULT_THRESHOLD, DEFAULT_MAX_PAIRS)
     with pytest.raises(AttributeError):

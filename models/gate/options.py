@@ -10,6 +10,8 @@ from pathlib import Path
 
 import torch
 
+from models.harness.variants import DEFAULT_VARIANT
+
 DEFAULT_THRESHOLD = 0.10  # README "The gate" has the false-alarm and detection runs behind it
 DEFAULT_INSTRUCTIONS_THRESHOLD = 0.01  # README "Instruction counts" has the repeat runs behind it
 DEFAULT_MAX_PAIRS = 12  # A/B: at most this many slot pairs per benchmark; most are decided after four
@@ -17,6 +19,9 @@ DEFAULT_MAX_PAIRS = 12  # A/B: at most this many slot pairs per benchmark; most 
 # Options every process the gate starts shares with this run, so it builds and times the same cases;
 # the injected slowdown goes to processes of the working tree only, never to the base revision's.
 SHARED_OPTIONS = ("--profile", "--device", "--dtype", "--threads")
+# Shared too, but only when not at its default: a base revision from before the option would refuse it,
+# and at its default it asks for what such a revision does anyway.
+SHARED_UNLESS_DEFAULT = {"--variant": (DEFAULT_VARIANT,)}
 WORKING_TREE_OPTIONS = ("--inject-slowdown",)
 
 
@@ -50,6 +55,13 @@ class GateOptions:
         def forwarded(names: tuple[str, ...]) -> tuple[str, ...]:
             return tuple(f"{name}={option(name)}" for name in names)
 
+        def forwarded_unless_default() -> tuple[str, ...]:
+            return tuple(
+                f"{name}={','.join(option(name))}"
+                for name, default in SHARED_UNLESS_DEFAULT.items()
+                if tuple(option(name)) != default
+            )
+
         return cls(
             choice=option("--gate"),
             base_revision=option("--gate-base"),
@@ -60,6 +72,6 @@ class GateOptions:
             instructions_threshold=option("--gate-instructions-threshold"),
             device=torch.device(option("--device")),
             rootdir=Path(str(config.rootpath)),
-            shared_options=forwarded(SHARED_OPTIONS),
+            shared_options=forwarded(SHARED_OPTIONS) + forwarded_unless_default(),
             working_tree_options=forwarded(WORKING_TREE_OPTIONS),
         )

@@ -101,9 +101,9 @@ def ratio_over_limit(baseline: dict | None, now: dict, threshold: float) -> floa
 def incomparable(baseline: dict, now: dict) -> str | None:
     """Why two results cannot be compared (the settings that differ, or a missing score); None when
     they can."""
-    differing = [key for key in schema.COMPARABLE_SETTINGS if baseline.get(key) != now.get(key)]
+    differing = [key for key in schema.COMPARABLE_SETTINGS if schema.setting(baseline, key) != schema.setting(now, key)]
     if differing:
-        return ", ".join(f"{key} {baseline.get(key)} vs {now.get(key)}" for key in differing)
+        return ", ".join(f"{key} {schema.setting(baseline, key)} vs {schema.setting(now, key)}" for key in differing)
     return "no score" if score_ratio(baseline, now) is None else None
 
 

@@ -16,24 +16,31 @@ from models import schema
 from models.arch.registry import architecture_of, build_from_config, make_config
 from models.counting import count
 from models.data.synthetic import example_inputs, example_targets
+from models.harness.roofline import bytes_moved, footprint_bytes
 from models.harness.training import OBJECTIVES, forward, train_step
+from models.harness.variants import DEFAULT_VARIANT, check_runs_here, compiled, finished, matmul_precision, reformatted
 
-AUTOCAST_DTYPES = {"fp32": None, "bf16": torch.bfloat16}  # bf16 runs under autocast; fp32 needs none
+AUTOCAST_DTYPES = {"fp32": None, "bf16": torch.bfloat16, "tf32": None}  # bf16 under autocast; the others need none
 TRAIN_FLOPS_PER_FORWARD = 3  # backward costs about twice the forward's products (Kaplan et al. 2020)
 MODES = ("inference", "train")
 
 
 @dataclass(frozen=True)
 class Case:
-    """One point of a sweep: an architecture, its options, a batch size; `label` names the options."""
+    """One point of a sweep: an architecture, its options, a batch size, a variant (how the model
+    runs: models.harness.variants); `label` names the options."""
 
     arch: str
     batch_size: int
     options: tuple[tuple[str, object], ...] = ()
     label: str = ""
+    variant: str = DEFAULT_VARIANT
 
     def case_id(self, device: str, dtype: str) -> str:
-        parts = [self.arch, self.label, f"bs{self.batch_size}", device, dtype]
+        """`resnet18-bs8-cpu-fp32`, and `-compile` after it for a variant other than eager (eager ids
+        stay what they were before variants, so committed baselines still name the same benchmarks)."""
+        variant = "" if self.variant == DEFAULT_VARIANT else self.variant
+        parts = [self.arch, self.label, f"bs{self.batch_size}", device, dtype, variant]
         return "-".join(part for part in parts if part)
 
     def config(self):
@@ -54,20 +61,25 @@ def _autocast(device: torch.device, dtype: str):
 
 
 def prepare(case: Case, mode: str, device: torch.device, dtype: str) -> Prepared:
-    """mode "inference": eval + inference_mode forward; mode "train": a full train step."""
+    """mode "inference": eval + inference_mode forward; mode "train": a full train step; either run
+    the case's variant way. VariantUnavailable where the variant or dtype cannot run it here."""
     dtype = schema.canonical_dtype(dtype, schema.BENCH_DTYPES)
     if mode not in MODES:
         raise ValueError(f"mode: {mode!r} is not one of {', '.join(MODES)}")
     config = case.config()
     torch.manual_seed(0)
     model = build_from_config(config).to(device)
-    inputs = tuple(tensor.to(device) for tensor in example_inputs(config, case.batch_size))
+    check_runs_here(case.variant, dtype, device, model)
+    model, inputs = reformatted(
+        case.variant, model, tuple(tensor.to(device) for tensor in example_inputs(config, case.batch_size))
+    )
+    model = compiled(case.variant, model)
     autocast = _autocast(device, dtype)
     if mode == "inference":
         model.eval()
 
         def body() -> object:
-            with torch.inference_mode(), autocast():
+            with torch.inference_mode(), autocast(), matmul_precision(dtype):
                 return forward(model, inputs)
     else:
         model.train()
@@ -76,10 +88,11 @@ def prepare(case: Case, mode: str, device: torch.device, dtype: str) -> Prepared
         targets, objective = example_targets(task, config, case.batch_size).to(device), OBJECTIVES[task]
 
         def body() -> object:
-            with autocast():
+            with autocast(), matmul_precision(dtype):
                 return train_step(model, inputs, targets, objective, optimizer)
 
-    table = count(config, case.batch_size, view="complete")
+    body, built = finished(case.variant, body, device)
+    table = count(config, case.batch_size, schema.STORAGE_DTYPES.get(dtype, dtype), view="complete")
     info = {
         schema.ARCHITECTURE: case.arch,
         schema.CONFIG: config.options(),
@@ -87,9 +100,13 @@ def prepare(case: Case, mode: str, device: torch.device, dtype: str) -> Prepared
         schema.DEVICE: device.type,
         schema.DTYPE: dtype,
         schema.MODE: mode,
+        schema.VARIANT: case.variant,
         schema.PARAMS: table.params,
         schema.MACS: table.macs,
         schema.MACS_FVCORE: count(config, case.batch_size).macs,
         schema.FLOPS: table.flops * (TRAIN_FLOPS_PER_FORWARD if mode == "train" else 1),
+        schema.BYTES_MOVED: bytes_moved(table, mode),
+        schema.FOOTPRINT_BYTES: footprint_bytes(table, mode),
+        **built,
     }
     return Prepared(body, config, info)

@@ -12,6 +12,7 @@ from models import schema
 from models.harness.cases import Case, prepare
 from models.harness.devices import synchronized
 from models.harness.memory import peak_memory, retained_allocations
+from models.harness.roofline import roofline_info
 from models.harness.timing import bracketed, warm_up
 from models.probe.ops import ops_of_one_call
 
@@ -29,9 +30,12 @@ class Measurement:
     rounds: int
 
 
-def measure_case(benchmark, case: Case, mode: str, device: torch.device, dtype: str) -> Measurement | None:
-    """Time `case` with pytest-benchmark's `benchmark` fixture and record its settings, counts and
-    rates in benchmark.extra_info. None under --benchmark-disable (ran once as a test, not timed)."""
+def measure_case(
+    benchmark, case: Case, mode: str, device: torch.device, dtype: str, peaks: Callable[[], dict] | None = None
+) -> Measurement | None:
+    """Time `case` with pytest-benchmark's `benchmark` fixture and record its settings, counts,
+    rates and roofline (against `peaks()`, measured on first use) in benchmark.extra_info. None
+    under --benchmark-disable (ran once as a test, not timed, and no peaks measured)."""
     prepared = prepare(case, mode, device, dtype)
     timed = synchronized(prepared.body, device)
     info: dict = {**prepared.extra_info, schema.THREADS: torch.get_num_threads()}
@@ -51,6 +55,7 @@ def measure_case(benchmark, case: Case, mode: str, device: torch.device, dtype: 
             schema.MEMORY_REFERENCE_SECONDS: memory_reference,
             schema.ITEMS_PER_SECOND: info[schema.BATCH_SIZE] / median,
             schema.GFLOPS_PER_SECOND: info[schema.FLOPS] / median / 1e9,
+            **roofline_info(info, median, peaks() if peaks else None),
         }
     )
     benchmark.extra_info.update(info)

@@ -8,7 +8,9 @@ from models import schema
 from models.data.splits import DataError
 from models.report.answers import batching_answers, sweep_answers
 from models.report.plots import write_plots
+from models.report.roofline import write_roofline
 from models.report.tables import MEMORY_BATCH_SIZES, bert_gemm_listing, layer_table, sweep_tables, training_table
+from models.report.variants import variant_answers, variant_table
 from models.results import load_results
 
 
@@ -21,7 +23,7 @@ def environment_header(rows: list, trainings: list[dict]) -> list[str]:
 
     lines = [
         f"- {key}: {values(key, (row.context.get(key) for row in rows))}"
-        for key in ("CPU", "threads", "torch", "profile", "date")
+        for key in ("CPU", "threads", "torch", "profile", "date", "peaks")
     ]
     lines.append(f"- dtype: {values('dtype', (row.extra.get(schema.DTYPE) for row in rows))}")
     lines.append(f"- device: {values('device', (row.extra.get(schema.DEVICE) for row in rows))}")
@@ -36,13 +38,15 @@ def write_report(paths: list[str], out: str) -> Path:
         raise DataError("no nnbench results in the given files")
     folder = Path(out)
     folder.mkdir(parents=True, exist_ok=True)
+    every_variant, rows = rows, [row for row in rows if row.variant == "eager"]  # the labs' sections: eager
     plots = write_plots(rows, folder)
+    roofline = write_roofline(every_variant, folder / "roofline.png")
     parts = [
         "# nnbench report",
         "",
-        *environment_header(rows, trainings),
+        *environment_header(every_variant, trainings),
         "",
-        f"From {len(paths)} result file(s): {len(rows)} benchmark rows, {len(trainings)} training runs. "
+        f"From {len(paths)} result file(s): {len(every_variant)} benchmark rows, {len(trainings)} training runs. "
         "Times are pytest-benchmark medians; MACs are the analytic `complete` view (one multiply-add each).",
         "",
     ]
@@ -53,6 +57,19 @@ def write_report(paths: list[str], out: str) -> Path:
         parts += [f"## {title}", "", table, ""]
     if trainings:
         parts += ["## Training runs", "", training_table(trainings), ""]
+    if roofline or len(every_variant) > len(rows):
+        parts += [
+            "## Variants and the roofline",
+            "",
+            "The sections above are eager runs. Here every variant, and each run against the roofs of the "
+            "machine that timed it (peaks above; bytes moved from the count tables, models.harness.roofline).",
+            "",
+            *(f"- {line}" for line in variant_answers(every_variant)),
+            "",
+            variant_table(every_variant),
+            "",
+            *([f"![roofline]({roofline.name})", ""] if roofline else []),
+        ]
     if plots:
         parts += ["## Plots", ""] + [f"![{path.stem}]({path.name})" for path in plots] + [""]
     for architecture in sorted({row.architecture for row in rows} | {t[schema.ARCHITECTURE] for t in trainings}):
