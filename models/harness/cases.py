@@ -18,7 +18,7 @@ from models.counting import count
 from models.data.synthetic import example_inputs, example_targets
 from models.harness.roofline import bytes_moved, footprint_bytes
 from models.harness.training import OBJECTIVES, forward, train_step
-from models.harness.variants import DEFAULT_VARIANT, check_runs_here, compiled, finished, matmul_precision, reformatted
+from models.harness.variants import DEFAULT_VARIANT, check_runs_here, compiled, finished, in_precision, reformatted
 
 AUTOCAST_DTYPES = {"fp32": None, "bf16": torch.bfloat16, "tf32": None}  # bf16 under autocast; the others need none
 TRAIN_FLOPS_PER_FORWARD = 3  # backward costs about twice the forward's products (Kaplan et al. 2020)
@@ -79,7 +79,7 @@ def prepare(case: Case, mode: str, device: torch.device, dtype: str) -> Prepared
         model.eval()
 
         def body() -> object:
-            with torch.inference_mode(), autocast(), matmul_precision(dtype):
+            with torch.inference_mode(), autocast():
                 return forward(model, inputs)
     else:
         model.train()
@@ -88,10 +88,10 @@ def prepare(case: Case, mode: str, device: torch.device, dtype: str) -> Prepared
         targets, objective = example_targets(task, config, case.batch_size).to(device), OBJECTIVES[task]
 
         def body() -> object:
-            with autocast(), matmul_precision(dtype):
+            with autocast():
                 return train_step(model, inputs, targets, objective, optimizer)
 
-    body, built = finished(case.variant, body, device)
+    body, built = finished(case.variant, in_precision(body, dtype), device)
     table = count(config, case.batch_size, schema.STORAGE_DTYPES.get(dtype, dtype), view="complete")
     info = {
         schema.ARCHITECTURE: case.arch,
