@@ -14,6 +14,7 @@ import sys
 import time
 from pathlib import Path
 
+from models import schema
 from models.data.splits import DataError
 from models.processes import pytest_command
 from models.train_sweep import TaskDataCache, timed_configs, train_all
@@ -38,7 +39,7 @@ def run_lab(
     data_dir: str | None,
     download: bool,
     threads: int,
-    variants: tuple[str, ...] = ("eager",),
+    variants: tuple[str, ...] = (schema.DEFAULT_VARIANT,),
 ) -> Path:
     from models.report.document import write_report
 

@@ -19,6 +19,7 @@ DTYPE = "dtype"  # a canonical dtype name (below)
 MODE = "mode"  # "inference" or "train"
 THREADS = "threads"  # torch intra-op threads while timing
 VARIANT = "variant"  # how the model ran: a name of models.harness.variants.VARIANTS
+DEFAULT_VARIANT = "eager"  # the model as built: every run before variants existed was one
 
 # ---------------------------------------------------------------- what it costs, analytically
 PARAMS = "params"
@@ -91,7 +92,7 @@ INSTRUCTIONS_METHOD = "instructions_method"  # how the count was taken: counts t
 # Settings that must be equal for two results to be compared.
 COMPARABLE_SETTINGS = (DEVICE, DTYPE, THREADS, MODE, VARIANT)
 # A setting's value in a result recorded before the setting existed: every such run was eager.
-SETTING_DEFAULTS = {VARIANT: "eager"}
+SETTING_DEFAULTS = {VARIANT: DEFAULT_VARIANT}
 
 
 def setting(result: dict, key: str):

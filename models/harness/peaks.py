@@ -19,6 +19,7 @@ import torch
 from models import schema
 from models.harness.devices import synchronized
 from models.harness.timing import best_time, warm_up
+from models.harness.variants import tf32_matmuls
 
 # GEMM sides tried in turn, each its best of GEMM_REPEATS, until one product takes GEMM_SECONDS: the
 # BLAS's peak is reached by 512-1024 here, and a slow dtype (bf16 without hardware support, 1.4 GFLOP/s
@@ -42,9 +43,7 @@ TORCH_DTYPES = {"fp32": torch.float32, "tf32": torch.float32, "bf16": torch.bflo
 def gemm_flops_per_second(device: torch.device, dtype: str) -> tuple[float, int]:
     """The best FLOP/s of square torch.mm products of `dtype`, and the side it was reached at."""
     best, best_side = 0.0, 0
-    saved = torch.backends.cuda.matmul.allow_tf32
-    torch.backends.cuda.matmul.allow_tf32 = dtype == "tf32"
-    try:
+    with tf32_matmuls(dtype == "tf32"):
         for _ in range(GEMM_SWEEPS):
             for side in GEMM_SIDES[device.type]:
                 left, right = (torch.randn(side, side, device=device).to(TORCH_DTYPES[dtype]) for _ in range(2))
@@ -55,8 +54,6 @@ def gemm_flops_per_second(device: torch.device, dtype: str) -> tuple[float, int]
                     best, best_side = 2 * side**3 / seconds, side
                 if seconds >= GEMM_SECONDS:  # larger sides only cost more time
                     break
-    finally:
-        torch.backends.cuda.matmul.allow_tf32 = saved
     return best, best_side
 
 

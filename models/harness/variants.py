@@ -13,6 +13,7 @@ error's first line; the benchmark fixture turns it into a recorded skip, never a
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Callable
 
@@ -20,9 +21,10 @@ import torch
 from torch import nn
 
 from models import schema
+from models.harness.devices import synchronized
 
-VARIANTS = ("eager", "channels_last", "compile", "cudagraph")
-DEFAULT_VARIANT = "eager"
+DEFAULT_VARIANT = schema.DEFAULT_VARIANT
+VARIANTS = (DEFAULT_VARIANT, "channels_last", "compile", "cudagraph")
 CAPTURE_WARM_UP_CALLS = 3  # CUDA graphs: calls on a side stream before capture, so lazy setup is not captured
 
 
@@ -69,6 +71,17 @@ def compiled(variant: str, model: nn.Module) -> nn.Module:
     return torch.compile(model, dynamic=False)
 
 
+@contextlib.contextmanager
+def tf32_matmuls(enabled: bool):
+    """CUDA's fp32 matmuls and convolutions in TF32 (or not) inside the block, as found after it."""
+    saved = torch.backends.cuda.matmul.allow_tf32, torch.backends.cudnn.allow_tf32
+    torch.backends.cuda.matmul.allow_tf32 = torch.backends.cudnn.allow_tf32 = enabled
+    try:
+        yield
+    finally:
+        torch.backends.cuda.matmul.allow_tf32, torch.backends.cudnn.allow_tf32 = saved
+
+
 def in_precision(body: Callable[[], object], dtype: str) -> Callable[[], object]:
     """tf32: `body` with CUDA's fp32 matmuls and convolutions in TF32 for each call, restored after
     it. Any other dtype: `body` itself, so that an fp32 call costs not one instruction more (the
@@ -77,12 +90,8 @@ def in_precision(body: Callable[[], object], dtype: str) -> Callable[[], object]
         return body
 
     def body_in_tf32() -> object:
-        saved = torch.backends.cuda.matmul.allow_tf32, torch.backends.cudnn.allow_tf32
-        torch.backends.cuda.matmul.allow_tf32 = torch.backends.cudnn.allow_tf32 = True
-        try:
+        with tf32_matmuls(True):
             return body()
-        finally:
-            torch.backends.cuda.matmul.allow_tf32, torch.backends.cudnn.allow_tf32 = saved
 
     return body_in_tf32
 
@@ -112,9 +121,7 @@ def finished(variant: str, body: Callable[[], object], device: torch.device) -> 
     try:
         if variant == "compile":
             started = time.perf_counter()
-            body()
-            if device.type == "cuda":
-                torch.cuda.synchronize(device)
+            synchronized(body, device)()
             return body, {schema.COMPILE_SECONDS: time.perf_counter() - started}
         if variant == "cudagraph":
             return _captured(body, device), {}

@@ -38,7 +38,10 @@ def write_report(paths: list[str], out: str) -> Path:
         raise DataError("no nnbench results in the given files")
     folder = Path(out)
     folder.mkdir(parents=True, exist_ok=True)
-    every_variant, rows = rows, [row for row in rows if row.variant == "eager"]  # the labs' sections: eager
+    every_variant, rows = (
+        rows,
+        [row for row in rows if row.variant == schema.DEFAULT_VARIANT],
+    )  # the labs' sections: eager
     plots = write_plots(rows, folder)
     roofline = write_roofline(every_variant, folder / "roofline.png")
     parts = [

@@ -49,7 +49,7 @@ def variant_answers(rows: list[ResultRow]) -> list[str]:
     answers = []
     for variants in _by_workload(rows).values():
         fastest = min(variants.values(), key=lambda row: row.median_seconds)
-        eager = variants.get("eager")
+        eager = variants.get(schema.DEFAULT_VARIANT)
         others = ", ".join(
             f"{name} {row.median_seconds * 1e3:.3f} ms" for name, row in sorted(variants.items()) if row is not fastest
         )
@@ -74,7 +74,7 @@ def _cell(value, text: str) -> str:
 
 def variant_table(rows: list[ResultRow]) -> str:
     """Every row with its variant, speed against its workload's eager row, and its roofline figures."""
-    eager = {row.workload: row for row in rows if row.variant == "eager"}
+    eager = {row.workload: row for row in rows if row.variant == schema.DEFAULT_VARIANT}
     header = [
         "workload",
         "variant",
