@@ -11,6 +11,7 @@ committed baseline of this machine) or `pytest bench --gate-base=REV` (A/B mode)
 verdicts are read from the JSON it writes. Changes, by name:
   unchanged          nothing
   linear_conv@F      every nn.Linear and nn.Conv2d forward busy-waits F of its own time
+  linear@F           nn.Linear only
   conv@F             nn.Conv2d only
   onednn_off         torch.backends.mkldnn.enabled = False (a real configuration change)
   relu_twice         every nn.ReLU applied twice
@@ -44,6 +45,10 @@ CHANGES = {
     "unchanged": lambda fraction: "",
     "linear_conv": lambda fraction: (
         f"from models.harness.slowdown import inject_slowdown as _slow\n_slow({fraction})\n"
+    ),
+    "linear": lambda fraction: (
+        "import torch as _torch\nfrom models.harness.slowdown import inject_slowdown as _slow\n"
+        f"_slow({fraction}, (_torch.nn.Linear,))\n"
     ),
     "conv": lambda fraction: (
         "import torch as _torch\nfrom models.harness.slowdown import inject_slowdown as _slow\n"
@@ -124,7 +129,7 @@ def main() -> None:
     side = ["--gate"] if arguments.mode == "stored" else [f"--gate-base={arguments.base}"]
     gate_options = side + shlex.split(arguments.pytest)
     print(f"machine: {fingerprint().describe()}; mode {arguments.mode}; pytest bench {' '.join(gate_options)}")
-    summary = []
+    summary, not_ok = [], Counter()
     try:
         for label, change, fraction, runs in parse_plan(arguments.plan):
             put_change(change, CHANGES[change](fraction))
@@ -146,12 +151,15 @@ def main() -> None:
                     ratios.setdefault(name, []).append(info.get(schema.GATE_RATIO) or float("nan"))
                     if info.get(schema.INSTRUCTIONS):
                         counts.setdefault(name, []).append(info[schema.INSTRUCTIONS])
-                    if info.get(schema.GATE_INSTRUCTIONS_RATIO) or info.get(schema.GATE_OP_CHANGES):
+                    if info.get(schema.GATE_VERDICT) != Verdict.OK or info.get(schema.GATE_INSTRUCTIONS_RATIO):
+                        not_ok[label] += info.get(schema.GATE_VERDICT) != Verdict.OK
+                        processes = " ".join(f"{r:.3f}" for r in info.get(schema.GATE_PROCESS_RATIOS) or [])
                         print(
                             f"{'':>16} {name}: {info[schema.GATE_VERDICT]}, "
-                            f"time {info.get(schema.GATE_RATIO) or 0:.3f}, "
+                            f"time {info.get(schema.GATE_RATIO) or 0:.3f} (process pairs {processes or '-'}), "
                             f"instructions {(info.get(schema.GATE_INSTRUCTIONS_RATIO) or 1) - 1:+.4%}; ops "
-                            f"{' '.join(info.get(schema.GATE_OP_CHANGES) or []) or 'unchanged'}",
+                            f"{' '.join(info.get(schema.GATE_OP_CHANGES) or []) or 'unchanged'}; kernels "
+                            f"{' '.join(info.get(schema.GATE_KERNEL_CHANGES) or []) or 'unchanged'}",
                             flush=True,
                         )
                 print(
@@ -163,7 +171,7 @@ def main() -> None:
             median_ratios = ", ".join(f"{name} {statistics.median(values):.3f}" for name, values in ratios.items())
             summary.append(
                 f"{label}: gate failed {failed}/{runs} runs; benchmark regressions "
-                f"{sum(flagged.values())}/{runs * len(ratios)}; flagged: "
+                f"{sum(flagged.values())}/{runs * len(ratios)}; verdicts other than ok {not_ok[label]}; flagged: "
                 f"{', '.join(f'{name} {count}/{runs}' for name, count in sorted(flagged.items())) or '-'}; "
                 f"faster: {', '.join(f'{name} {count}/{runs}' for name, count in sorted(faster.items())) or '-'}; "
                 f"wall {min(walls):.0f}-{max(walls):.0f} s\n    median ratios: {median_ratios}"

@@ -10,7 +10,12 @@ import pytest
 from models import schema
 from models.arch.config import comma_names, positive_int
 from models.arch.registry import ARCHITECTURES
-from models.gate.options import DEFAULT_INSTRUCTIONS_THRESHOLD, DEFAULT_MAX_PAIRS, DEFAULT_THRESHOLD
+from models.gate.options import (
+    DEFAULT_INSTRUCTIONS_THRESHOLD,
+    DEFAULT_MAX_PAIRS,
+    DEFAULT_MAX_PROCESS_PAIRS,
+    DEFAULT_THRESHOLD,
+)
 from models.harness.devices import DEVICES
 from models.harness.variants import DEFAULT_VARIANT, VARIANTS
 
@@ -112,6 +117,14 @@ def add_options(parser: pytest.Parser) -> None:
         default=DEFAULT_MAX_PAIRS,
         metavar="N",
         help=f"A/B mode: at most N pairs of timed slots per benchmark (default: {DEFAULT_MAX_PAIRS})",
+    )
+    group.addoption(
+        "--gate-process-pairs",
+        type=positive_int,
+        default=DEFAULT_MAX_PROCESS_PAIRS,
+        metavar="N",
+        help="A/B mode: at most N pairs of fresh processes per benchmark, one more only while a benchmark is "
+        f"undecided; with N over 1 a regression must hold in two (default: {DEFAULT_MAX_PROCESS_PAIRS})",
     )
     group.addoption(
         "--gate-strict",

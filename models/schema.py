@@ -58,6 +58,9 @@ GATE_BASE_COMMIT = "gate_base_commit"  # A/B: the base revision timed beside thi
 GATE_INSTRUCTIONS_RATIO = "gate_instructions_ratio"  # this side's instructions per call / the other side's
 GATE_INSTRUCTIONS_LIMIT = "gate_instructions_limit"  # the instructions ratio above which it is a regression
 GATE_OP_CHANGES = "gate_op_changes"  # how this benchmark's ops differ from the other side's (models.probe.ops)
+GATE_KERNEL_CHANGES = "gate_kernel_changes"  # how its kernels differ, less what the op changes say
+GATE_PROCESS_RATIOS = "gate_process_ratios"  # A/B: each process pair's ratio (median of its slot pairs)
+GATE_LIMIT_WHY = "gate_limit_why"  # why the limit is wider than the threshold ("" where it is not)
 
 
 class Verdict(StrEnum):
@@ -85,6 +88,7 @@ class GateMode(StrEnum):
 
 # ---------------------------------------------------------------- what it ran (models.probe.ops)
 OPS = "ops"  # {"aten::addmm(f32[256], f32[64,784], f32[784,256])": calls, ...}: the ops of one call
+KERNELS = "kernels"  # {"aten::mkldnn_convolution": calls, ...}: ops at every dispatcher level and device kernels
 INSTRUCTIONS = "instructions"  # CPU instructions per call under callgrind (--instructions)
 INSTRUCTIONS_SPREAD = "instructions_spread"  # (largest - smallest) / median of the counted calls
 INSTRUCTIONS_METHOD = "instructions_method"  # how the count was taken: counts taken two ways never compare

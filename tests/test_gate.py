@@ -123,7 +123,7 @@ def test_compare_and_render_say_regression_per_failing_benchmark():
         "verdict",
         "limit",
         "instructions",
-        "pairs",
+        "processes",
     ]
     assert text.splitlines()[1].split() == ["x", "1.000", "1.500", "1.500", "regression", "1.100", "-", "-"]
     assert text.splitlines()[4] == "  x: ops unchanged"  # a failing benchmark says whether its ops changed

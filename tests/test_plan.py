@@ -8,7 +8,7 @@ from dataclasses import asdict
 import pytest
 import torch
 
-from models.gate.options import DEFAULT_MAX_PAIRS, DEFAULT_THRESHOLD, GateOptions
+from models.gate.options import DEFAULT_MAX_PAIRS, DEFAULT_MAX_PROCESS_PAIRS, DEFAULT_THRESHOLD, GateOptions
 from models.gate.plan import ABPlan, GateUsageError, NoComparison, StoredPlan, choose_plan
 from models.gate.session import REGRESSION_EXIT, GateSession
 from models.schema import GateMode
@@ -74,6 +74,7 @@ def test_options_are_read_once_by_name_with_one_default_each(tmp_path):
         "--gate-threshold": 0.05,
         "--gate-strict": True,
         "--gate-pairs": 6,
+        "--gate-process-pairs": 2,
         "--instructions": False,
         "--gate-instructions-threshold": 0.01,
         "--device": "cpu",
@@ -91,10 +92,11 @@ def test_options_are_read_once_by_name_with_one_default_each(tmp_path):
             return given[name]
 
     options = GateOptions.from_config(Config())
-    assert (options.threshold, options.strict, options.max_pairs, options.device) == (
+    assert (options.threshold, options.strict, options.max_pairs, options.max_process_pairs, options.device) == (
         0.05,
         True,
         6,
+        2,
         torch.device("cpu"),
     )
     assert options.shared_options == ("--profile=smoke", "--device=cpu", "--dtype=fp32", "--threads=1")
@@ -104,7 +106,11 @@ def test_options_are_read_once_by_name_with_one_default_each(tmp_path):
     given["--variant"] = ("eager", "compile")
     assert GateOptions.from_config(Config()).shared_options[-1] == "--variant=eager,compile"
     assert options.storage == tmp_path / ".benchmarks" and options.enabled
-    assert (GateOptions().threshold, GateOptions().max_pairs) == (DEFAULT_THRESHOLD, DEFAULT_MAX_PAIRS)
+    assert (GateOptions().threshold, GateOptions().max_pairs, GateOptions().max_process_pairs) == (
+        DEFAULT_THRESHOLD,
+        DEFAULT_MAX_PAIRS,
+        DEFAULT_MAX_PROCESS_PAIRS,
+    )
     with pytest.raises(AttributeError):
         options.threshold = 0.2  # frozen: read once
 

@@ -32,7 +32,9 @@ class ScriptedChannel:
     def _ready_at_next(self):
         self.slots_here = 0
         if self.benchmarks:
-            self.pending.append((protocol.AT, self.benchmarks.popleft(), self.seconds, {"aten::relu()": 1}))
+            self.pending.append(
+                (protocol.AT, self.benchmarks.popleft(), self.seconds, {"aten::relu()": 1}, {"aten::clamp_min": 1})
+            )
 
     def poll(self, timeout):
         return True  # a closed channel is "ready" too: its recv raises EOFError
@@ -69,7 +71,7 @@ def test_slots_alternate_after_an_uncounted_warm_up_slot_each():
     # warm-up W B, then pairs W B, B W, W B, B W: equal times decide "ok" after four pairs
     assert log == ["W", "B", "W", "B", "B", "W", "W", "B", "B", "W"]
     assert timed[NAMES[0]].ratios == [1.0] * 4  # the working tree's slow first slot was not counted
-    assert tree.ops[NAMES[0]] == {"aten::relu()": 1}
+    assert tree.ran[NAMES[0]] == {"ops": {"aten::relu()": 1}, "kernels": {"aten::clamp_min": 1}}
 
 
 def test_a_slower_working_tree_is_paired_until_the_rule_decides():

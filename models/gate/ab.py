@@ -5,9 +5,12 @@ base revision is checked out into a temporary worktree (models.gate.worktree) an
 `pytest bench` processes start over the same selection, one in each checkout, each with its own
 `models` package in the same environment (only the working tree gets the working-tree options,
 such as --inject-slowdown). Both load the probe's side plugin (models.gate.launch); the lockstep
-(models.gate.scheduler) times them in alternate slots; the paired rule (models.gate.pairing)
-gives each benchmark's verdict. With instruction counting, both checkouts are counted while the
-worktree is still there.
+(models.gate.scheduler) times them in alternate slots, and the paired rule (models.gate.pairing)
+gives one process pair's ratio. A process pair shares a process offset that its slot pairs cannot
+see, so further fresh process pairs time the benchmarks still undecided, each started with
+another layout, and the rule over process pairs (models.gate.process_pairs) gives each
+benchmark's verdict. With instruction counting, both checkouts are counted while the worktree is
+still there.
 """
 
 from __future__ import annotations
@@ -24,16 +27,19 @@ from pathlib import Path
 
 import torch
 
-from models import schema
 from models.gate.instructions import Counted
-from models.gate.launch import install, last_line, start_side
-from models.gate.pairing import PairedTimes, decide
+from models.gate.launch import install, last_line, start_side, write_names
+from models.gate.pairing import PairedTimes
+from models.gate.process_pairs import decide_over_processes
 from models.gate.rules import BenchmarkVerdict
 from models.gate.scheduler import Lockstep, Side
+from models.gate.spread import Spreads
 from models.gate.worktree import base_worktree
 from models.probe import protocol
 from models.schema import Verdict
 
+LAYOUT_VARIABLE = "NNBENCH_AB_LAYOUT"  # padding in a side's environment, another length per process pair
+LAYOUT_STEP = 4160  # bytes more per process pair: a page and a cache line, so both alignments move
 SIDE_EXIT_SECONDS = 60  # a side that has not exited this long after its channel closed is killed
 
 # (checkout, label, pytest options) of each side to count; the counted sides in the same order.
@@ -70,9 +76,10 @@ class ProcessSide(Side):
 @dataclass
 class ABResult:
     verdicts: list[BenchmarkVerdict]
-    base_ran: dict[str, dict] = field(default_factory=dict)  # what each benchmark ran: ops, instructions
+    base_ran: dict[str, dict] = field(default_factory=dict)  # what each benchmark ran: ops, kernels, instructions
     tree_ran: dict[str, dict] = field(default_factory=dict)
     counted: list[Counted] = field(default_factory=list)  # each side's counting run, working tree first
+    process_pairs: int = 0  # how many process pairs were started
 
 
 @dataclass
@@ -83,19 +90,25 @@ class ABRunner:
     working_tree_options: list[str]  # options only the working tree gets (--inject-slowdown)
     threshold: float
     max_pairs: int
+    spreads: Spreads = field(default_factory=Spreads)
+    max_process_pairs: int = 3  # independent process pairs at most (models.gate.process_pairs)
+    min_process_pairs: int = 1  # at least this many for every benchmark (bench/measure_spread.py: all)
 
     @property
     def base_label(self) -> str:
         return f"base revision {self.commit[:12]}"
 
+    def allowed(self, name: str) -> float:
+        return self.spreads.allowed(name, self.threshold)
+
     def run(self, names: list[str], count: Counter | None = None) -> ABResult:
-        """Both sides over the benchmarks `names` (node ids), slot pairs until each is decided;
+        """Both sides over the benchmarks `names` (node ids), in process pairs until each is decided;
         then, with `count`, both checkouts counted (the base's worktree is still there)."""
         with tempfile.TemporaryDirectory(prefix="nnbench-ab-") as scratch:
             scratch = Path(scratch)
             with base_worktree(self.rootdir, self.commit, scratch / "base") as base:
                 install(scratch, names)
-                result = self._alternate(base, scratch, names)
+                result = self._process_pairs(base, scratch, names)
                 if count is not None:
                     result.counted = count(
                         [
@@ -108,10 +121,44 @@ class ABRunner:
                             ran.setdefault(name, {}).update(counted.entries(name))
                 return result
 
-    def _start(self, root: Path, scratch: Path, label: str, names: list[str], extra: list[str]) -> ProcessSide:
+    def _process_pairs(self, base_root: Path, scratch: Path, names: list[str]) -> ABResult:
+        """A fresh process pair over the benchmarks still undecided, until none is or the cap; a
+        benchmark one process pair could not time is not timed again (its verdict stands on the rest)."""
+        timed: dict[str, list[PairedTimes]] = {name: [] for name in names}
+        result, pending = ABResult([]), list(names)
+        while pending and result.process_pairs < self.max_process_pairs:
+            write_names(scratch, pending)
+            paired = self._alternate(base_root, scratch, pending, result)
+            for name in pending:
+                if paired.get(name) and paired[name].pairs:
+                    timed[name].append(paired[name])
+            result.process_pairs += 1
+            pending = [
+                name
+                for name in pending
+                if len(timed[name]) == result.process_pairs and self._undecided(name, timed[name])
+            ]
+        result.verdicts = [self._verdict(name, timed[name]) for name in names]
+        return result
+
+    def _undecided(self, name: str, processes: list[PairedTimes]) -> bool:
+        ratios = [process_ratio(paired) for paired in processes]
+        return (
+            len(ratios) < self.min_process_pairs
+            or decide_over_processes(ratios, self.allowed(name), self.max_process_pairs) is None
+        )
+
+    def _start(
+        self, root: Path, scratch: Path, label: str, names: list[str], extra: list[str], layout: int
+    ) -> ProcessSide:
         ours, theirs = socket.socketpair()
         cpus = sorted(os.sched_getaffinity(0))[-torch.get_num_threads() :]
-        env = {protocol.CHANNEL_FD: str(theirs.fileno()), protocol.CPUS: ",".join(map(str, cpus))}
+        env = {
+            protocol.CHANNEL_FD: str(theirs.fileno()),
+            protocol.CPUS: ",".join(map(str, cpus)),
+            # Another environment size per process pair: the stack, and what is laid out after it, moves.
+            LAYOUT_VARIABLE: "x" * (LAYOUT_STEP * layout),
+        }
         log = scratch / f"{label.split()[0]}.log"
         try:
             process = start_side(
@@ -121,37 +168,55 @@ class ABRunner:
             theirs.close()
         return ProcessSide(label, Connection(ours.detach()), process=process, log=log)
 
-    def _alternate(self, base_root: Path, scratch: Path, names: list[str]) -> ABResult:
-        sides: list[ProcessSide] = []
+    def _alternate(self, base_root: Path, scratch: Path, names: list[str], result: ABResult) -> dict[str, PairedTimes]:
+        """One process pair over `names`; what each side ran, where not yet known, into `result`.
+        Every other process pair starts the base first, so neither side always has the first pick of
+        memory and caches."""
+        index = result.process_pairs
+        starts = [
+            (self.rootdir, "working tree", self.working_tree_options),
+            (base_root, self.base_label, []),
+        ]
+        sides: dict[str, ProcessSide] = {}
         try:
-            sides.append(self._start(self.rootdir, scratch, "working tree", names, self.working_tree_options))
-            sides.append(self._start(base_root, scratch, self.base_label, names, []))
-            tree, base = sides
-            timed = Lockstep(self.threshold, self.max_pairs).run(tree, base, names)
+            for root, label, extra in starts if index % 2 == 0 else starts[::-1]:
+                sides[label] = self._start(root, scratch, label, names, extra, index)
+            tree, base = sides["working tree"], sides[self.base_label]
+            lockstep = Lockstep(self.threshold, self.max_pairs, {name: self.allowed(name) for name in names})
+            timed = lockstep.run(tree, base, names)
         except BaseException:  # an interrupt (SIGINT, SIGTERM) or a failure: no side outlives the run
-            for side in sides:
+            for side in sides.values():
                 side.close(at_once=True)
             raise
-        for side in sides:
+        for side in sides.values():
             side.close()
-        result = ABResult([self._verdict(name, timed.get(name)) for name in names])
         for side, ran_by in ((tree, result.tree_ran), (base, result.base_ran)):
-            for name, ops in side.ops.items():
-                ran_by.setdefault(name, {})[schema.OPS] = ops
-        return result
+            for name, ran in side.ran.items():
+                for key, listing in ran.items():
+                    ran_by.setdefault(name, {}).setdefault(key, listing)
+        return timed
 
-    def _verdict(self, name: str, paired: PairedTimes | None) -> BenchmarkVerdict:
-        limit = 1 + self.threshold
-        if paired is None or not paired.pairs:
+    def _verdict(self, name: str, processes: list[PairedTimes]) -> BenchmarkVerdict:
+        allowed = self.allowed(name)
+        limit = 1 + allowed
+        if not processes:
             return BenchmarkVerdict(name, Verdict.NEW, None, None, None, limit)
-        ratios = paired.ratios
-        trees, bases = zip(*paired.pairs, strict=True)
+        ratios = [process_ratio(paired) for paired in processes]
+        pairs = [pair for paired in processes for pair in paired.pairs]
+        trees, bases = zip(*pairs, strict=True)
         return BenchmarkVerdict(
             name,
-            decide(ratios, self.threshold, len(ratios)),
+            decide_over_processes(ratios, allowed, len(ratios)),  # at its own count, the cap: never None
             statistics.median(bases),
             statistics.median(trees),
             statistics.median(ratios),
             limit,
-            tuple(ratios),
+            tuple(tree / base for tree, base in pairs),
+            process_ratios=tuple(ratios),
+            limit_why=self.spreads.why_wider(name, self.threshold) or "",
         )
+
+
+def process_ratio(paired: PairedTimes) -> float:
+    """One process pair's ratio: the median of its slot pairs' ratios."""
+    return statistics.median(paired.ratios)

@@ -26,6 +26,11 @@ def install(scratch: Path, names: list[str]) -> None:
     shutil.copytree(
         Path(probe.__file__).parent, scratch / protocol.PACKAGE, ignore=shutil.ignore_patterns("__pycache__")
     )
+    write_names(scratch, names)
+
+
+def write_names(scratch: Path, names: list[str]) -> None:
+    """The selection file the next sides started in `scratch` run."""
     (scratch / NAMES_FILE).write_text("\n".join(names) + "\n")
 
 

@@ -12,9 +12,10 @@ import torch
 
 from models.harness.variants import DEFAULT_VARIANT
 
-DEFAULT_THRESHOLD = 0.10  # README "The gate" has the false-alarm and detection runs behind it
+DEFAULT_THRESHOLD = 0.05  # README "The gate" has the false-alarm and detection runs behind it
 DEFAULT_INSTRUCTIONS_THRESHOLD = 0.01  # README "Instruction counts" has the repeat runs behind it
 DEFAULT_MAX_PAIRS = 12  # A/B: at most this many slot pairs per benchmark; most are decided after four
+DEFAULT_MAX_PROCESS_PAIRS = 3  # A/B: at most this many pairs of fresh processes per benchmark (README "A/B mode")
 
 # Options every process the gate starts shares with this run, so it builds and times the same cases;
 # the injected slowdown goes to processes of the working tree only, never to the base revision's.
@@ -32,6 +33,7 @@ class GateOptions:
     threshold: float = DEFAULT_THRESHOLD
     strict: bool = False  # --gate-strict: finding nothing to compare with fails the run
     max_pairs: int = DEFAULT_MAX_PAIRS
+    max_process_pairs: int = DEFAULT_MAX_PROCESS_PAIRS
     instructions: bool = False  # --instructions: count instructions per call under callgrind
     instructions_threshold: float = DEFAULT_INSTRUCTIONS_THRESHOLD
     device: torch.device = torch.device("cpu")
@@ -68,6 +70,7 @@ class GateOptions:
             threshold=option("--gate-threshold"),
             strict=option("--gate-strict"),
             max_pairs=option("--gate-pairs"),
+            max_process_pairs=option("--gate-process-pairs"),
             instructions=option("--instructions"),
             instructions_threshold=option("--gate-instructions-threshold"),
             device=torch.device(option("--device")),

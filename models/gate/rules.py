@@ -28,7 +28,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
 from models import schema
-from models.probe.ops import op_changes
+from models.probe.ops import kernel_changes, op_changes
 from models.schema import Verdict
 
 QUIET_PRESSURE = 1.10  # the streaming add within 10% of its baseline time: memory as quiet as then
@@ -132,7 +132,10 @@ class BenchmarkVerdict:
     instructions_ratio: float | None = None  # instructions per call, this side / the other; None without both
     instructions_limit: float | None = None  # the instructions ratio that fails (see `instructions_limit`)
     op_changes: tuple[str, ...] = ()  # how the ops of one call differ from the other side's (models.probe.ops)
+    kernel_changes: tuple[str, ...] | None = None  # how its kernels differ, less the op changes; None: not listed
     why: str = ""  # NOT_COMPARABLE: the reason
+    process_ratios: tuple[float, ...] = ()  # A/B mode: each process pair's ratio (models.gate.process_pairs)
+    limit_why: str = ""  # why the limit is wider than the threshold, where it is
 
     @property
     def text(self) -> str:
@@ -183,17 +186,30 @@ def with_counts_and_ops(
     lists, where both have them). A count needs no re-measuring: over its limit
     (`instructions_limit`) it is an instructions regression whatever the timing said. Ops that changed with no verdict
     from time or count are changed work, reported, not failed: a silent fallback (attention
-    implementation, dtype, layout) shows up so."""
+    implementation, dtype, layout) shows up so, and so do kernels that changed under the same ops (a
+    backend switched off, another SDPA kernel)."""
     ratio, limit = instructions_ratio(before, now), instructions_limit(before, now, instructions_threshold)
-    changes = (
-        tuple(op_changes(before[schema.OPS], now[schema.OPS]))
-        if before and now and schema.OPS in before and schema.OPS in now
-        else ()
+    changes = tuple(op_changes(before[schema.OPS], now[schema.OPS])) if _both_have(before, now, schema.OPS) else ()
+    kernels = (
+        tuple(kernel_changes(before[schema.KERNELS], now[schema.KERNELS], list(changes)))
+        if _both_have(before, now, schema.KERNELS)
+        else None
     )
     judged = verdict.verdict
     if judged in (Verdict.OK, Verdict.FASTER) and ratio is not None and ratio > limit:
         judged = Verdict.INSTRUCTIONS_REGRESSION
-    elif judged == Verdict.OK and changes:
+    elif judged == Verdict.OK and (changes or kernels):
         judged = Verdict.CHANGED_WORK
     limit = limit if ratio is not None else None
-    return replace(verdict, verdict=judged, instructions_ratio=ratio, instructions_limit=limit, op_changes=changes)
+    return replace(
+        verdict,
+        verdict=judged,
+        instructions_ratio=ratio,
+        instructions_limit=limit,
+        op_changes=changes,
+        kernel_changes=kernels,
+    )
+
+
+def _both_have(before: dict | None, now: dict | None, key: str) -> bool:
+    return bool(before and now and isinstance(before.get(key), dict) and isinstance(now.get(key), dict))

@@ -18,6 +18,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
+from models import schema
 from models.gate.pairing import PairedTimes, decide, slot_time
 from models.gate.worktree import RevisionError
 from models.probe import protocol
@@ -34,7 +35,7 @@ class Side:
     label: str  # "working tree" or "base revision SHA"
     channel: object  # a multiprocessing Connection, or a fake with poll, send, recv and close
     at: tuple[str, float] | None = None  # the benchmark it waits at, and one call's seconds
-    ops: dict[str, dict[str, int]] = field(default_factory=dict)  # each benchmark's ops of one call
+    ran: dict[str, dict[str, dict[str, int]]] = field(default_factory=dict)  # per benchmark: its ops and kernels
     exited: bool = False
     reached: int = 0  # benchmarks it was ready at
 
@@ -50,11 +51,11 @@ class Side:
         """Until it waits at a benchmark, or has exited (its selection done, or it failed)."""
         if self.at is None and not self.exited:
             try:
-                _, name, seconds, ops = self._receive(protocol.AT)
+                _, name, seconds, ops, kernels = self._receive(protocol.AT)
             except (EOFError, OSError):
                 self.exited = True
                 return
-            self.at, self.ops[name] = (name, seconds), ops
+            self.at, self.ran[name] = (name, seconds), {schema.OPS: ops, schema.KERNELS: kernels}
             self.reached += 1
 
     def slot(self, calls: int) -> float:
@@ -78,6 +79,7 @@ class Side:
 class Lockstep:
     threshold: float
     max_pairs: int
+    allowed: dict[str, float] = field(default_factory=dict)  # a benchmark's allowed slowdown, where not the threshold
 
     def run(self, tree: Side, base: Side, names: list[str]) -> dict[str, PairedTimes]:
         """Both sides through the selection `names`, paired slots at each benchmark both reach;
@@ -117,5 +119,5 @@ class Lockstep:
             except (EOFError, OSError):  # a side failed inside its slot: what was paired stands
                 return
             paired.pairs.append((seconds[tree], seconds[base]))
-            if decide(paired.ratios, self.threshold, self.max_pairs):
+            if decide(paired.ratios, self.allowed.get(tree.at[0], self.threshold), self.max_pairs):
                 return

@@ -20,6 +20,7 @@ from models.gate.instructions import Counted
 from models.gate.machine import Fingerprint
 from models.gate.options import GateOptions
 from models.gate.plan import ABPlan, NoComparison, Plan, StoredPlan
+from models.gate.spread import Spreads, load_recorded, spreads_for
 from models.gate.table import markdown, render
 from models.gate.worktree import RevisionError
 from models.harness.measure import Measurement
@@ -119,10 +120,19 @@ class GateSession:
             list(options.working_tree_options),
             options.threshold,
             options.max_pairs,
+            self._spreads(),
+            options.max_process_pairs,
         )
         result = runner.run(names, self._count if count else None)
         self._took_counts(result.counted)
+        self.counting_lines.append(
+            f"A/B: {result.process_pairs} process pair(s) of at most {options.max_process_pairs} (one more only for "
+            f"the benchmarks still undecided); {runner.spreads.source}"
+        )
         return result
+
+    def _spreads(self) -> Spreads:
+        return spreads_for(self.machine, load_recorded()) if self.machine is not None else Spreads()
 
     def _stored(self, plan: StoredPlan, notes: list[str]) -> list[rules.BenchmarkVerdict]:
         """Suspects confirmed, then each benchmark against the baseline; those the baseline lacks
@@ -206,7 +216,17 @@ class GateSession:
                     schema.GATE_INSTRUCTIONS_RATIO: verdict.instructions_ratio,
                     schema.GATE_INSTRUCTIONS_LIMIT: verdict.instructions_limit,
                     schema.GATE_OP_CHANGES: list(verdict.op_changes),
+                    schema.GATE_KERNEL_CHANGES: None
+                    if verdict.kernel_changes is None
+                    else list(verdict.kernel_changes),
+                    schema.GATE_LIMIT_WHY: verdict.limit_why,
                 }
             )
             if isinstance(plan, ABPlan) or verdict.pairs:
-                info.update({schema.GATE_PAIRS: list(verdict.pairs), schema.GATE_BASE_COMMIT: base_commit})
+                info.update(
+                    {
+                        schema.GATE_PAIRS: list(verdict.pairs),
+                        schema.GATE_PROCESS_RATIOS: list(verdict.process_ratios),
+                        schema.GATE_BASE_COMMIT: base_commit,
+                    }
+                )

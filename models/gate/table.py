@@ -5,7 +5,7 @@ from __future__ import annotations
 from models.gate.rules import BenchmarkVerdict
 from models.schema import GateMode, Verdict
 
-HEADER = ("benchmark", "baseline", "now", "ratio", "verdict", "limit", "instructions", "pairs")
+HEADER = ("benchmark", "baseline", "now", "ratio", "verdict", "limit", "instructions", "processes")
 # Verdicts whose op changes are printed under the table (with "ops unchanged" where none changed).
 EXPLAINED = (Verdict.REGRESSION, Verdict.INSTRUCTIONS_REGRESSION, Verdict.CHANGED_WORK, Verdict.FASTER)
 LEGEND = {
@@ -13,8 +13,9 @@ LEGEND = {
     "threshold or the baseline's process noise, widened by memory pressure only where no quiet "
     "measurement was had",
     GateMode.AB: "baseline (base revision), now (working tree): median over slots of a slot's q1 call time in ms; "
-    "ratio: median over pairs of working-tree slot / base slot, the two slots of a pair moments apart; "
-    "limit: 1 + threshold; pairs: each pair's ratio",
+    "processes: each pair of fresh processes' ratio, the median over its slot pairs of working-tree slot / "
+    "base slot, the two slots of a pair moments apart; ratio: the median over process pairs; limit: 1 + the "
+    "threshold, or + the benchmark's measured process spread where larger",
 }
 
 
@@ -41,7 +42,7 @@ def _row(verdict: BenchmarkVerdict) -> tuple[str, ...]:
         verdict.text,
         f"{verdict.limit:.3f}",
         _instructions(verdict.instructions_ratio, verdict.instructions_limit),
-        " ".join(f"{ratio:.3f}" for ratio in verdict.pairs) or "-",
+        " ".join(f"{ratio:.3f}" for ratio in verdict.process_ratios) or "-",
     )
 
 
@@ -64,12 +65,21 @@ def _legend(verdicts: list[BenchmarkVerdict], mode: GateMode) -> str:
 
 
 def _explained(verdicts: list[BenchmarkVerdict]) -> list[tuple[str, str]]:
-    """(benchmark, its op changes or "unchanged") for each flagged benchmark."""
-    return [
-        (short_name(v.name), " ".join(v.op_changes) if v.op_changes else "unchanged")
-        for v in verdicts
-        if v.verdict in EXPLAINED and (v.op_changes or v.verdict.fails)
-    ]
+    """(benchmark, what changed in its ops and kernels) for each flagged benchmark: `ops unchanged;
+    kernels -20 aten::mkldnn_convolution +20 aten::_slow_conv2d_forward ...`."""
+    explained = []
+    for v in verdicts:
+        if v.verdict in EXPLAINED and (v.op_changes or v.kernel_changes or v.verdict.fails):
+            said = f"ops {' '.join(v.op_changes) if v.op_changes else 'unchanged'}"
+            if v.kernel_changes is not None:
+                said += f"; kernels {' '.join(v.kernel_changes) if v.kernel_changes else 'unchanged'}"
+            explained.append((short_name(v.name), said))
+    return explained
+
+
+def _wider(verdicts: list[BenchmarkVerdict]) -> list[tuple[str, str]]:
+    """(benchmark, why) for each benchmark whose limit is wider than the threshold."""
+    return [(short_name(v.name), f"limit {v.limit:.3f}: {v.limit_why}") for v in verdicts if v.limit_why]
 
 
 def render(
@@ -84,7 +94,7 @@ def render(
         "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
         for row in (HEADER, *rows)
     ]
-    lines += [f"  {name}: ops {changes}" for name, changes in _explained(verdicts)]
+    lines += [f"  {name}: {said}" for name, said in _explained(verdicts) + _wider(verdicts)]
     lines.append(_summary(verdicts, about, threshold, instructions_threshold))
     lines.append(_legend(verdicts, mode))
     return "\n".join(lines)
@@ -100,6 +110,6 @@ def markdown(
 
     lines = ["### nnbench gate", "", cells(HEADER), "|" + "---|" * len(HEADER)]
     lines += [cells(_row(verdict)) for verdict in verdicts]
-    lines += [""] + [f"- `{name}`: ops {changes}" for name, changes in _explained(verdicts)]
+    lines += [""] + [f"- `{name}`: {said}" for name, said in _explained(verdicts) + _wider(verdicts)]
     lines += ["", _summary(verdicts, about, threshold, instructions_threshold), "", _legend(verdicts, mode), ""]
     return "\n".join(lines)

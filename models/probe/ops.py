@@ -5,7 +5,13 @@
   A TorchDispatchMode sees ops below autograd and autocast, so a backward's ops and a dtype that
   autocast chose are in the list; a composite op that the mode receives whole (aten::linear under
   inference_mode) is one entry, as it is one call of the dispatcher.
-* `op_changes` says how two such lists differ, for the gate's table.
+* `kernels_of_one_call` lists what ran underneath, from torch.profiler's events: every op at every
+  level of the dispatcher (the implementation aten::convolution chose, aten::mkldnn_convolution or
+  aten::_slow_conv2d_forward; the attention kernel inside SDPA) and, on a GPU, each device kernel,
+  counted by name. The dispatch mode above stops where the Python dispatcher does, so a backend
+  switch under one op is invisible to it and visible here.
+* `op_changes` says how two such lists differ, for the gate's table; `kernel_changes` the same for
+  kernels, leaving out what the op changes already say.
 """
 
 from __future__ import annotations
@@ -72,6 +78,30 @@ def ops_of_one_call(function: Callable[[], object]) -> dict[str, int]:
     return dict(sorted(seen.items()))
 
 
+KERNEL_NAME_SHOWN = 80  # a device kernel's mangled name is cut here: the start names it
+
+
+def kernels_of_one_call(function: Callable[[], object]) -> dict[str, int]:
+    """Each op (all levels) and device kernel one call of `function` ran, by name, with how many times."""
+    import torch
+    from torch.profiler import ProfilerActivity, profile
+
+    activities = [ProfilerActivity.CPU] + ([ProfilerActivity.CUDA] if torch.cuda.is_available() else [])
+    with profile(activities=activities) as profiled:
+        function()
+        if torch.cuda.is_available():
+            torch.cuda.synchronize()
+    seen = Counter(event.name[:KERNEL_NAME_SHOWN] for event in profiled.events())
+    return dict(sorted(seen.items()))
+
+
+def kernel_changes(before: dict[str, int], after: dict[str, int], already_said: list[str]) -> list[str]:
+    """How the kernel lists of two sides differ (as `op_changes` says it), less the names that the
+    op changes `already_said` name."""
+    said = {change.split()[-1] if change[0] in "+-" else change.split(": ", 1)[0] for change in already_said}
+    return _shown([change for change in _changes(before, after) if change.split()[-1] not in said])
+
+
 def op_name(signature_text: str) -> str:
     return signature_text.split("(", 1)[0]
 
@@ -80,6 +110,10 @@ def op_changes(before: dict[str, int], after: dict[str, int]) -> list[str]:
     """How the op lists of two sides differ, per call: first ops whose count changed (`+12 aten::bmm`,
     most changed first), then ops called as often but with other dtypes, shapes or layouts
     (`aten::addmm: f32[64,784] -> bf16[64,784]`). Empty when both ran the same work."""
+    return _shown(_changes(before, after))
+
+
+def _changes(before: dict[str, int], after: dict[str, int]) -> list[str]:
     by_name_before, by_name_after = Counter(), Counter()
     for text, count in before.items():
         by_name_before[op_name(text)] += count
@@ -100,6 +134,10 @@ def op_changes(before: dict[str, int], after: dict[str, int]) -> list[str]:
         gone = [text[len(name) :] for text, delta in moved.items() if op_name(text) == name and delta < 0]
         new = [text[len(name) :] for text, delta in moved.items() if op_name(text) == name and delta > 0]
         changes.append(f"{name}: {' '.join(sorted(gone))} -> {' '.join(sorted(new))}")
+    return changes
+
+
+def _shown(changes: list[str]) -> list[str]:
     if len(changes) > CHANGES_SHOWN:
         changes = changes[:CHANGES_SHOWN] + [f"... {len(changes) - CHANGES_SHOWN} more"]
     return changes

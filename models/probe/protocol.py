@@ -3,7 +3,8 @@
 A side process (models.probe.side) is a `pytest bench` of one checkout. In A/B timing it talks
 to the gate over one socket pair, messages as tuples whose first item is a tag:
 
-    side -> gate   (AT, benchmark, one call's seconds, ops of one call)   ready at a benchmark
+    side -> gate   (AT, benchmark, one call's seconds, ops, kernels)      ready at a benchmark (ops and
+                                                                          kernels of one call)
     gate -> side   (SLOT, calls)                                          time `calls` calls now
     side -> gate   (TIMES, [seconds of each call])                        the slot's call times
     gate -> side   (NEXT,)                                                on to the next benchmark

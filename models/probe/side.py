@@ -6,7 +6,7 @@ may predate all of it). The side runs its own `pytest bench` with --benchmark-di
 benchmark fixture runs each body once, and this plugin then does the side's job with the body,
 in one of two roles set by the environment (protocol's variables):
 
-  * slots (A/B timing, models.gate.scheduler): list the body's ops, tell the gate's process it
+  * slots (A/B timing, models.gate.scheduler): list the body's ops and kernels, tell the gate's process it
     is ready at that benchmark, and wait. The gate asks each side in turn for a slot: N timed
     calls of the body, on the CPUs the gate names, while the other side waits. A slot of one
     side and the next slot of the other are moments apart on the same CPU, so a neighbour that
@@ -26,7 +26,7 @@ from pathlib import Path
 
 from . import protocol
 from .callgrind import OVERHEAD, Callgrind
-from .ops import ops_of_one_call
+from .ops import kernels_of_one_call, ops_of_one_call
 
 
 def pytest_configure(config) -> None:
@@ -70,12 +70,12 @@ def pytest_collection_modifyitems(config, items: list) -> None:
 
 
 def take_slots(channel: Connection, name: str, body, cpus: set[int]) -> None:
-    """Say "ready at `name`" with one call's time and the ops of a call, then time slots until the
-    gate says NEXT."""
-    ops = ops_of_one_call(body)
+    """Say "ready at `name`" with one call's time, the ops and the kernels of a call, then time slots
+    until the gate says NEXT."""
+    ops, kernels = ops_of_one_call(body), kernels_of_one_call(body)
     started = time.perf_counter()
     body()
-    protocol.send(channel, protocol.AT, name, time.perf_counter() - started, ops)
+    protocol.send(channel, protocol.AT, name, time.perf_counter() - started, ops, kernels)
     allowed = os.sched_getaffinity(0)
     if cpus:
         os.sched_setaffinity(0, cpus)
