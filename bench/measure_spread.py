@@ -39,7 +39,7 @@ SHARED = ["--profile=smoke", "--device=cpu", "--dtype=fp32", "--threads=1"]  # t
 
 def node_ids(selection: list[str]) -> list[str]:
     listed = subprocess.run(
-        pytest_command(["--collect-only", "-q", *selection]), cwd=ROOT, capture_output=True, text=True
+        pytest_command(["--collect-only", *selection]), cwd=ROOT, capture_output=True, text=True
     ).stdout
     return [line for line in listed.splitlines() if "::" in line]
 

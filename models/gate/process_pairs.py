@@ -13,7 +13,8 @@ spread where that is larger: models.gate.spread) and L = 1 + A:
     size of the limit does not;
   * from two process pairs on: regression when every process pair's ratio is over L, faster when
     every one is under 1 / L, ok when every one lies within [1 / L, L];
-  * at the cap, the median of the process pairs' ratios decides.
+  * at the cap, the median of the process pairs' ratios decides (the low median for a regression,
+    the high one for faster: of two process pairs, both must agree).
 
 A regression thus always holds in at least two independent process pairs, and one process pair
 that sat apart from the others is outvoted at the cap.
@@ -29,8 +30,11 @@ SETTLE_FRACTION = 0.5  # one process pair within half the allowed slowdown settl
 
 
 def by_median(ratios: list[float], limit: float) -> Verdict:
-    median = statistics.median(ratios)
-    return Verdict.REGRESSION if median > limit else Verdict.FASTER if median < 1 / limit else Verdict.OK
+    """Regression when the low median is over `limit`, faster when the high median is under 1 / limit:
+    with two process pairs, both must agree; with three, two."""
+    if statistics.median_low(ratios) > limit:
+        return Verdict.REGRESSION
+    return Verdict.FASTER if statistics.median_high(ratios) < 1 / limit else Verdict.OK
 
 
 def decide_over_processes(ratios: list[float], allowed: float, max_processes: int) -> Verdict | None:

@@ -1,0 +1,140 @@
+"""A/B over several process pairs: the rule over process pairs (literal verdicts), which benchmarks
+get another process pair, and the measured spreads that widen a benchmark's limit. No processes:
+the runner's one-process-pair step is scripted here."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from models.gate.ab import ABResult, ABRunner
+from models.gate.machine import fingerprint
+from models.gate.pairing import PairedTimes
+from models.gate.process_pairs import decide_over_processes, spread_of
+from models.gate.spread import Spreads, load_recorded, spreads_for, with_machine
+
+
+@pytest.mark.parametrize(
+    "ratios, expected",
+    [
+        ([], None),
+        ([1.01], "ok"),  # one process pair within half the allowed slowdown (1.025) settles it
+        ([0.976], "ok"),  # 1 / 1.025 = 0.9756 either way
+        ([1.03], None),  # within the limit but not the settle band: another process pair
+        ([1.20], None),  # one process pair never fails a run
+        ([0.80], None),  # nor calls it faster
+        ([1.20, 1.08], "regression"),  # two, both over 1.05
+        ([1.15, 1.00], None),  # one sat apart: a third decides
+        ([1.15, 1.00, 1.01], "ok"),  # at the cap the median, 1.01
+        ([1.15, 1.00, 1.07], "regression"),  # median 1.07
+        ([1.03, 1.04], "ok"),  # both within [1 / 1.05, 1.05]
+        ([0.90, 0.93], "faster"),
+        ([0.90, 1.00, 0.94], "faster"),  # median 0.94 < 1 / 1.05
+    ],
+)
+def test_rule_over_process_pairs(ratios, expected):
+    assert decide_over_processes(ratios, allowed=0.05, max_processes=3) == expected
+
+
+def test_a_single_process_pair_decides_at_a_cap_of_one():
+    assert decide_over_processes([1.20], allowed=0.05, max_processes=1) == "regression"
+    assert decide_over_processes([1.03], allowed=0.05, max_processes=1) == "ok"
+
+
+@given(st.lists(st.floats(0.5, 2.0), min_size=1, max_size=5), st.floats(0.01, 0.3))
+def test_a_regression_always_holds_in_more_than_one_process_pair_and_the_cap_always_decides(ratios, allowed):
+    verdict = decide_over_processes(ratios, allowed, max_processes=len(ratios))
+    assert verdict is not None
+    if verdict == "regression" and len(ratios) > 1:
+        assert sum(ratio > 1 + allowed for ratio in ratios) >= 2
+
+
+def test_spread_is_symmetric():
+    assert spread_of(1.05) == pytest.approx(0.05)
+    assert spread_of(1 / 1.05) == pytest.approx(0.05)
+
+
+@dataclass
+class ScriptedRunner(ABRunner):
+    """The runner with each process pair's ratios scripted: {name: [ratio of process pair 1, 2, ...]}."""
+
+    script: dict[str, list[float]] = field(default_factory=dict)
+    timed_per_process_pair: list[list[str]] = field(default_factory=list)
+
+    def _alternate(self, base_root, scratch, names, result: ABResult) -> dict[str, PairedTimes]:
+        self.timed_per_process_pair.append(list(names))
+        index = result.process_pairs
+        return {
+            name: PairedTimes([(self.script[name][index], 1.0)] * 4) for name in names if index < len(self.script[name])
+        }
+
+
+def scripted(script: dict[str, list[float]], spreads: Spreads | None = None, min_pairs: int = 1) -> ScriptedRunner:
+    runner = ScriptedRunner(Path(), "0" * 40, [], [], 0.05, 12, spreads or Spreads(), 3, min_pairs)
+    runner.script = script
+    return runner
+
+
+def test_only_undecided_benchmarks_get_another_process_pair(tmp_path):
+    runner = scripted(
+        {
+            "a": [1.00],  # settled by the first process pair
+            "offset": [1.15, 0.99, 1.01],  # the first process pair sat apart: outvoted
+            "slower": [1.09, 1.08],  # held in two
+            "gone": [],  # the base lacks it: new, never timed again
+        }
+    )
+    result = runner._process_pairs(tmp_path, tmp_path, ["a", "offset", "slower", "gone"])
+    verdicts = {verdict.name: verdict for verdict in result.verdicts}
+    assert runner.timed_per_process_pair == [["a", "offset", "slower", "gone"], ["offset", "slower"], ["offset"]]
+    assert result.process_pairs == 3
+    assert [verdicts[name].verdict for name in ("a", "offset", "slower", "gone")] == ["ok", "ok", "regression", "new"]
+    assert verdicts["offset"].process_ratios == pytest.approx((1.15, 0.99, 1.01))
+    assert verdicts["offset"].ratio == pytest.approx(1.01)  # the median over process pairs
+    assert len(verdicts["offset"].pairs) == 12  # every slot pair of every process pair
+
+
+def test_a_measured_spread_widens_only_its_own_benchmarks_limit(tmp_path):
+    spreads = Spreads({"noisy": 0.15}, "measured here")
+    runner = scripted({"noisy": [1.12, 1.10], "quiet": [1.12, 1.10]}, spreads)
+    verdicts = {
+        verdict.name: verdict for verdict in runner._process_pairs(tmp_path, tmp_path, ["noisy", "quiet"]).verdicts
+    }
+    assert (verdicts["noisy"].verdict, verdicts["noisy"].limit) == ("ok", pytest.approx(1.15))
+    assert verdicts["noisy"].limit_why == "process spread 15.0%"
+    assert (verdicts["quiet"].verdict, verdicts["quiet"].limit, verdicts["quiet"].limit_why) == (
+        "regression",
+        pytest.approx(1.05),
+        "",
+    )
+
+
+def test_a_minimum_gives_every_benchmark_that_many_process_pairs(tmp_path):
+    runner = scripted({"a": [1.00, 1.01, 0.99]}, min_pairs=3)
+    assert runner._process_pairs(tmp_path, tmp_path, ["a"]).verdicts[0].process_ratios == pytest.approx(
+        (1.00, 1.01, 0.99)
+    )
+
+
+def test_spreads_are_this_machines_own_else_the_widest_recorded_and_a_bad_file_is_none(tmp_path):
+    here = fingerprint()
+    other = {"cpu_model": "Other CPU"}
+    recorded = [
+        {"machine": other, "spreads": {"a": 0.20, "b": 0.01}},
+        {"machine": {"cpu_model": "X"}, "spreads": {"b": 0.03}},
+    ]
+    widest = spreads_for(here, recorded)
+    assert widest.by_name == {"a": 0.20, "b": 0.03}
+    assert "not measured on this machine" in widest.source and "Other CPU" in widest.source
+    own = spreads_for(here, with_machine(recorded, here, {"a": 0.02}, "today"))
+    assert own.by_name == {"a": 0.02} and "measured on this machine" in own.source
+    assert own.allowed("a", 0.05) == 0.05 and own.allowed("unmeasured", 0.05) == 0.05
+    assert widest.allowed("a", 0.05) == 0.20
+    broken = tmp_path / "spreads.json"
+    broken.write_text("{not json")
+    assert load_recorded(broken) == [] and load_recorded(tmp_path / "missing.json") == []
+    assert spreads_for(here, []).by_name == {}
