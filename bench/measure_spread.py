@@ -23,6 +23,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import torch
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
@@ -34,7 +36,8 @@ from models.gate.spread import SPREADS_FILE, Spreads, load_recorded, with_machin
 from models.gate.worktree import resolve_revision  # noqa: E402
 from models.processes import interrupt_on_sigterm, pytest_command  # noqa: E402
 
-SHARED = ["--profile=smoke", "--device=cpu", "--dtype=fp32", "--threads=1"]  # the gate's defaults, named
+THREADS = 1
+SHARED = ["--profile=smoke", "--device=cpu", "--dtype=fp32", f"--threads={THREADS}"]  # the gate's defaults, named
 
 
 def node_ids(selection: list[str]) -> list[str]:
@@ -53,6 +56,10 @@ def main() -> None:
     parser.add_argument("selection", nargs="*", default=["bench"], help="what to collect (default: bench)")
     arguments = parser.parse_args()
     interrupt_on_sigterm()
+    # As the plugin does in a gated run: the sides are pinned to as many CPUs as timing threads. With
+    # torch's default here (every core) they were pinned to both cores of this VM, a slot ran on
+    # whichever core was free, and one process pair's ratio of MLP bs1 came out anywhere in 0.64-1.42.
+    torch.set_num_threads(THREADS)
     machine = fingerprint()
     names = node_ids(arguments.selection)
     if not names:

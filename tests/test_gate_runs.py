@@ -116,13 +116,34 @@ def test_ab_mode_times_the_base_revision_beside_the_working_tree(bench):
     assert result.ret == 0, result.stdout.str()
     result.stdout.fnmatch_lines(
         [
-            "benchmark*baseline*now*ratio*verdict*limit*pairs",
-            "test_tiny?8?*ok * 4.000 *.* *.*",  # two pairs, each ratio printed
+            "benchmark*baseline*now*ratio*verdict*limit*instructions*processes",
+            "test_tiny?8?*ok*4.000*-*.*",  # one process pair settled it: its ratio printed
             "gate: 0 regression(s) of 2 benchmarks (2 judged), threshold +300% time, +1% instructions; "
             "mode A/B: working tree against base * (--gate-base=HEAD), timed in alternate slots by two fresh "
             "processes on *",
+            "A/B: 1 process pair(s) of at most 3 (one more only for the benchmarks still undecided); *",
         ]
     )
+
+
+def test_ab_mode_starts_another_process_pair_for_each_undecided_benchmark(bench):
+    git(bench, "init", "-q")
+    git(bench, "add", "-A")
+    git(bench, "commit", "-qm", "base")
+    # At a threshold of 0 nothing settles: every benchmark gets both process pairs, and the cap decides.
+    result = bench.runpytest(
+        *FAST,
+        "--gate-base=HEAD",
+        "--gate-pairs=2",
+        "--gate-threshold=0",
+        "--gate-process-pairs=2",
+        "--benchmark-json=ab.json",
+    )
+    result.stdout.fnmatch_lines(["test_tiny?8?* *.* *.*", "A/B: 2 process pair(s) of at most 2 *"])
+    for benchmark in json.loads((bench.path / "ab.json").read_text())["benchmarks"]:
+        info = benchmark["extra_info"]
+        assert len(info["gate_process_ratios"]) == 2 and len(info["gate_pairs"]) == 4
+        assert info["gate_kernel_changes"] == [] and info["gate_op_changes"] == []  # the same code, the same kernels
 
 
 def test_ab_mode_calls_a_benchmark_the_base_lacks_new(bench):

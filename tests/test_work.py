@@ -8,10 +8,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from models import schema
-from models.gate import rules
+from models.gate import rules, table
 from models.probe.callgrind import WARM_UP_CALLS, Callgrind
-from models.probe.ops import CHANGES_SHOWN, op_changes, ops_of_one_call, signature
-from models.schema import Verdict
+from models.probe.ops import CHANGES_SHOWN, kernel_changes, kernels_of_one_call, op_changes, ops_of_one_call, signature
+from models.schema import GateMode, Verdict
 
 from strategies import op_listings
 
@@ -145,3 +145,53 @@ def test_callgrind_requests_do_nothing_outside_valgrind_but_the_calls(calls):
     assert len(made) == WARM_UP_CALLS + calls  # a trivial body warms up the most calls, in no time, and is cheap
     assert Callgrind().request(0x1001) == 0  # RUNNING_ON_VALGRIND: 0 on the CPU
     assert __import__("gc").isenabled()  # the collector, off during the count, is on again
+
+
+def small_conv():
+    layer = torch.nn.Conv2d(3, 8, 3).eval()
+    inputs = torch.randn(2, 3, 32, 32)
+
+    def call():
+        with torch.inference_mode():
+            return layer(inputs)
+
+    return call
+
+
+def test_kernels_list_what_runs_under_one_op_and_name_a_backend_switched_off():
+    call = small_conv()
+    call()
+    with_onednn = kernels_of_one_call(call)
+    assert ops_of_one_call(call) == {"aten::conv2d(f32[2,3,32,32], f32[8,3,3,3], f32[8])": 1}
+    assert with_onednn["aten::conv2d"] == with_onednn["aten::convolution"] == 1  # the op seen, and what ran under it
+    previous = torch.backends.mkldnn.enabled
+    try:
+        torch.backends.mkldnn.enabled = False
+        without = kernels_of_one_call(call)
+        assert ops_of_one_call(call) == {"aten::conv2d(f32[2,3,32,32], f32[8,3,3,3], f32[8])": 1}  # blind
+    finally:
+        torch.backends.mkldnn.enabled = previous
+    changes = kernel_changes(with_onednn, without, [])
+    implementations = {"aten::mkldnn_convolution", "aten::_slow_conv2d_forward", "aten::thnn_conv2d"}
+    assert changes and any(change.split()[-1] in implementations for change in changes)
+    assert kernel_changes(with_onednn, kernels_of_one_call(call), []) == []  # the same work lists the same
+
+
+def test_kernel_changes_leave_out_what_the_op_changes_said():
+    before, after = {"aten::relu": 1, "aten::clamp_min": 1}, {"aten::relu": 2, "aten::clamp_min": 2}
+    assert kernel_changes(before, after, []) == ["+1 aten::clamp_min", "+1 aten::relu"]
+    assert kernel_changes(before, after, ["+1 aten::relu"]) == ["+1 aten::clamp_min"]
+    assert kernel_changes(before, after, ["aten::relu: (f32[2]) -> (f32[3])"]) == ["+1 aten::clamp_min"]
+
+
+def test_changed_kernels_under_unchanged_ops_are_changed_work_and_a_regression_names_them():
+    ops = {"aten::convolution()": 1}
+    before = {**work(100, ops), schema.KERNELS: {"aten::convolution": 1, "aten::mkldnn_convolution": 1}}
+    after = {**work(100, ops), schema.KERNELS: {"aten::convolution": 1, "aten::_slow_conv2d_forward": 1}}
+    judged = rules.with_counts_and_ops(verdict(), before, after, 0.01)
+    assert (judged.verdict, judged.op_changes) == ("changed work", ())
+    assert judged.kernel_changes == ("+1 aten::_slow_conv2d_forward", "-1 aten::mkldnn_convolution")
+    regressed = rules.with_counts_and_ops(verdict(Verdict.REGRESSION), before, after, 0.01)
+    text = table.render([regressed], GateMode.AB, "mode A/B", 0.05, 0.01)
+    assert "ops unchanged; kernels +1 aten::_slow_conv2d_forward -1 aten::mkldnn_convolution" in text
+    assert rules.with_counts_and_ops(verdict(), work(100, ops), after, 0.01).kernel_changes is None  # one side unlisted

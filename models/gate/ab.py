@@ -27,6 +27,7 @@ from pathlib import Path
 
 import torch
 
+from models import schema
 from models.gate.instructions import Counted
 from models.gate.launch import install, last_line, start_side, write_names
 from models.gate.pairing import PairedTimes
@@ -158,6 +159,7 @@ class ABRunner:
             protocol.CPUS: ",".join(map(str, cpus)),
             # Another environment size per process pair: the stack, and what is laid out after it, moves.
             LAYOUT_VARIABLE: "x" * (LAYOUT_STEP * layout),
+            protocol.LISTS: "1" if layout == 0 else "0",  # what a benchmark ran is listed once
         }
         log = scratch / f"{label.split()[0]}.log"
         try:
@@ -192,8 +194,8 @@ class ABRunner:
             side.close()
         for side, ran_by in ((tree, result.tree_ran), (base, result.base_ran)):
             for name, ran in side.ran.items():
-                for key, listing in ran.items():
-                    ran_by.setdefault(name, {}).setdefault(key, listing)
+                if ran[schema.OPS] or ran[schema.KERNELS]:  # the process pair that listed it
+                    ran_by.setdefault(name, {}).update(ran)
         return timed
 
     def _verdict(self, name: str, processes: list[PairedTimes]) -> BenchmarkVerdict:

@@ -22,6 +22,8 @@ SIDE_PLUGIN = f"{PACKAGE}.side"  # what a side process loads with `-p`
 
 CHANNEL_FD = "NNBENCH_AB_FD"  # A/B timing: the side's end of the socket pair, a file descriptor
 CPUS = "NNBENCH_AB_CPUS"  # A/B timing: comma-separated CPUs both sides are timed on
+LISTS = "NNBENCH_AB_LISTS"  # A/B timing: "1" where the side lists each benchmark's ops and kernels (the first
+# process pair; the later ones would list the same, and the listing costs more than a call)
 NAMES = "NNBENCH_AB_NAMES"  # a file of node ids, one a line: the selection, in the order both sides run it
 COUNTED_CALLS = "NNBENCH_COUNTED_CALLS"  # counting: calls per benchmark with callgrind collecting
 SLOW_NAMES = "NNBENCH_SLOW_NAMES"  # counting: a file of node ids counted once, with no warm-up of their own

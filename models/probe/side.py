@@ -33,7 +33,8 @@ def pytest_configure(config) -> None:
     if protocol.CHANNEL_FD in os.environ:
         channel = Connection(int(os.environ[protocol.CHANNEL_FD]))
         cpus = {int(cpu) for cpu in os.environ.get(protocol.CPUS, "").split(",") if cpu}
-        _after_each_benchmark(lambda name, body: take_slots(channel, name, body, cpus))
+        lists = os.environ.get(protocol.LISTS) == "1"
+        _after_each_benchmark(lambda name, body: take_slots(channel, name, body, cpus, lists))
     elif protocol.COUNTED_CALLS in os.environ:
         calls, callgrind = int(os.environ[protocol.COUNTED_CALLS]), Callgrind()
         slow_file = os.environ.get(protocol.SLOW_NAMES)
@@ -69,10 +70,10 @@ def pytest_collection_modifyitems(config, items: list) -> None:
     items[:] = sorted((item for item in items if item.nodeid in order), key=lambda item: order[item.nodeid])
 
 
-def take_slots(channel: Connection, name: str, body, cpus: set[int]) -> None:
-    """Say "ready at `name`" with one call's time, the ops and the kernels of a call, then time slots
-    until the gate says NEXT."""
-    ops, kernels = ops_of_one_call(body), kernels_of_one_call(body)
+def take_slots(channel: Connection, name: str, body, cpus: set[int], lists: bool = True) -> None:
+    """Say "ready at `name`" with one call's time and, where it `lists`, the ops and the kernels of a
+    call (else none), then time slots until the gate says NEXT."""
+    ops, kernels = (ops_of_one_call(body), kernels_of_one_call(body)) if lists else ({}, {})
     started = time.perf_counter()
     body()
     protocol.send(channel, protocol.AT, name, time.perf_counter() - started, ops, kernels)
