@@ -79,6 +79,40 @@ def ops_of_one_call(function: Callable[[], object]) -> dict[str, int]:
 
 
 KERNEL_NAME_SHOWN = 80  # a device kernel's mangled name is cut here: the start names it
+# Ops that allocate, reshape or ask, computing nothing: their counts move with any change of
+# implementation (oneDNN off: +20 aten::view, -20 aten::as_strided_, +20 aten::_nnpack_available
+# beside -20 aten::mkldnn_convolution) and would bury the kernel that changed, so a kernel diff leaves them out.
+BOOKKEEPING = frozenset(
+    f"aten::{name}"
+    for name in [
+        "view",
+        "_unsafe_view",
+        "reshape",
+        "as_strided",
+        "as_strided_",
+        "resize_",
+        "empty",
+        "empty_like",
+        "empty_strided",
+        "select",
+        "slice",
+        "t",
+        "transpose",
+        "permute",
+        "expand",
+        "unsqueeze",
+        "squeeze",
+        "alias",
+        "detach",
+        "detach_",
+        "resolve_conj",
+        "resolve_neg",
+        "lift_fresh",
+        "_nnpack_available",
+        "is_same_size",
+        "contiguous",
+    ]
+)
 
 
 def kernels_of_one_call(function: Callable[[], object]) -> dict[str, int]:
@@ -96,10 +130,11 @@ def kernels_of_one_call(function: Callable[[], object]) -> dict[str, int]:
 
 
 def kernel_changes(before: dict[str, int], after: dict[str, int], already_said: list[str]) -> list[str]:
-    """How the kernel lists of two sides differ (as `op_changes` says it), less the names that the
-    op changes `already_said` name."""
+    """How the kernel lists of two sides differ (as `op_changes` says it), less the BOOKKEEPING ops
+    and the names that the op changes `already_said` name."""
     said = {change.split()[-1] if change[0] in "+-" else change.split(": ", 1)[0] for change in already_said}
-    return _shown([change for change in _changes(before, after) if change.split()[-1] not in said])
+    left_out = said | BOOKKEEPING
+    return _shown([change for change in _changes(before, after) if change.split()[-1] not in left_out])
 
 
 def op_name(signature_text: str) -> str:
