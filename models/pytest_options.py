@@ -124,7 +124,7 @@ def add_options(parser: pytest.Parser) -> None:
         default=DEFAULT_MAX_PROCESS_PAIRS,
         metavar="N",
         help="A/B mode: at most N pairs of fresh processes per benchmark, one more only while a benchmark is "
-        f"undecided; with N over 1 a regression must hold in two (default: {DEFAULT_MAX_PROCESS_PAIRS})",
+        f"undecided; a regression must hold in a majority of N (default: {DEFAULT_MAX_PROCESS_PAIRS})",
     )
     group.addoption(
         "--gate-strict",

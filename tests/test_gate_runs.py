@@ -121,7 +121,7 @@ def test_ab_mode_times_the_base_revision_beside_the_working_tree(bench):
             "gate: 0 regression(s) of 2 benchmarks (2 judged), threshold +300% time, +1% instructions; "
             "mode A/B: working tree against base * (--gate-base=HEAD), timed in alternate slots by two fresh "
             "processes on *",
-            "A/B: 1 process pair(s) of at most 3 (one more only for the benchmarks still undecided); *",
+            "A/B: 1 process pair(s) of at most 5 (one more only for the benchmarks still undecided); *",
         ]
     )
 

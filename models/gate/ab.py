@@ -92,7 +92,7 @@ class ABRunner:
     threshold: float
     max_pairs: int
     spreads: Spreads = field(default_factory=Spreads)
-    max_process_pairs: int = 3  # independent process pairs at most (models.gate.process_pairs)
+    max_process_pairs: int = 5  # independent process pairs at most (models.gate.process_pairs)
     min_process_pairs: int = 1  # at least this many for every benchmark (bench/measure_spread.py: all)
 
     @property

@@ -15,7 +15,7 @@ from models.harness.variants import DEFAULT_VARIANT
 DEFAULT_THRESHOLD = 0.05  # README "The gate" has the false-alarm and detection runs behind it
 DEFAULT_INSTRUCTIONS_THRESHOLD = 0.01  # README "Instruction counts" has the repeat runs behind it
 DEFAULT_MAX_PAIRS = 12  # A/B: at most this many slot pairs per benchmark; most are decided after four
-DEFAULT_MAX_PROCESS_PAIRS = 3  # A/B: at most this many pairs of fresh processes per benchmark (README "A/B mode")
+DEFAULT_MAX_PROCESS_PAIRS = 5  # A/B: at most this many pairs of fresh processes per benchmark (README "A/B mode")
 
 # Options every process the gate starts shares with this run, so it builds and times the same cases;
 # the injected slowdown goes to processes of the working tree only, never to the base revision's.

@@ -50,7 +50,7 @@ class GateSession:
     selected: list[str] = field(default_factory=list)  # node ids of the benchmarks collected to run
     timed: dict[str, dict] = field(default_factory=dict)  # fullname -> extra_info of each timed benchmark
     suspects: dict[str, Measurement] = field(default_factory=dict)  # stored mode: over their limit at first
-    counting_lines: list[str] = field(default_factory=list)  # what the instruction counting did
+    run_lines: list[str] = field(default_factory=list)  # what the A/B runner and the instruction counting did
 
     @property
     def reports(self) -> bool:
@@ -97,7 +97,7 @@ class GateSession:
         self._write_verdicts(verdicts, plan)
         args = (verdicts, plan.mode, plan.describe(self.machine), options.threshold, options.instructions_threshold)
         failed = any(verdict.verdict.fails for verdict in verdicts)
-        outcome = self._unjudged([render(*args), *self.counting_lines, *notes], verdicts, failed)
+        outcome = self._unjudged([render(*args), *self.run_lines, *notes], verdicts, failed)
         return replace(outcome, markdown=markdown(*args))
 
     def _unjudged(self, lines: list[str], verdicts, failed: bool = False) -> Outcome:
@@ -125,7 +125,7 @@ class GateSession:
         )
         result = runner.run(names, self._count if count else None)
         self._took_counts(result.counted)
-        self.counting_lines.append(
+        self.run_lines.append(
             f"A/B: {result.process_pairs} process pair(s) of at most {options.max_process_pairs} (one more only for "
             f"the benchmarks still undecided); {runner.spreads.source}"
         )
@@ -165,7 +165,7 @@ class GateSession:
         return [paired.get(verdict.name, verdict) for verdict in verdicts]
 
     def _lines(self, message: list[str]) -> list[str]:
-        return [*self.counting_lines, *message]
+        return [*self.run_lines, *message]
 
     def _working_tree_options(self) -> list[str]:
         return [*self.options.shared_options, *self.options.working_tree_options]
@@ -180,8 +180,8 @@ class GateSession:
             if device.type != "cpu"
             else instructions.unavailable()
         )
-        if why and not any(line.startswith("instructions: not counted") for line in self.counting_lines):
-            self.counting_lines.append(f"instructions: not counted: {why}; the timing gate runs without them")
+        if why and not any(line.startswith("instructions: not counted") for line in self.run_lines):
+            self.run_lines.append(f"instructions: not counted: {why}; the timing gate runs without them")
         return why is None
 
     def _count(self, sides: list) -> list[Counted]:
@@ -193,7 +193,7 @@ class GateSession:
         """Each side's counting run, in lines for the summary; the working tree's counts (the first
         side's) into this run's extra_info."""
         for side in counted:
-            self.counting_lines.append(
+            self.run_lines.append(
                 f"instructions: {len(side.per_call)} of {len(self.timed)} benchmarks counted under callgrind in the "
                 f"{side.label}, {side.seconds:.0f} s (median of {instructions.COUNTED_CALLS} calls after a warm-up, "
                 "1 if slow; allocator left out, 1 thread, ISA capped at SSE4)"
