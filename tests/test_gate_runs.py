@@ -31,7 +31,7 @@ def test_gate_passes_against_its_own_baseline_and_never_rewrites_it(bench):
     assert result.ret == 0, result.stdout.str()
     result.stdout.fnmatch_lines(
         [
-            "benchmark*baseline*now*ratio*verdict*limit*pairs",
+            "benchmark*baseline*now*ratio*verdict*limit*processes",
             "test_tiny?8?*ok *",
             "gate: 0 regression(s) of 2 benchmarks (2 judged), threshold +300% time, +1% instructions; mode stored: "
             "*0001_baseline.json, recorded on *",
@@ -196,9 +196,9 @@ def test_instructions_gate_fails_on_a_relu_applied_twice_and_names_the_op(bench)
     assert result.ret == pytest.ExitCode.TESTS_FAILED, result.stdout.str()
     result.stdout.fnmatch_lines(
         [
-            "benchmark*verdict*limit*instructions*pairs",
+            "benchmark*verdict*limit*instructions*processes",
             "test_tiny?8?*instructions regression*+*%*",
-            "  test_tiny?8?: ops +1 aten::relu",
+            "  test_tiny?8?: ops +1 aten::relu; kernels +1 aten::clamp_min",
             "gate: 1 regression(s) of 1 benchmarks*",
             "instructions: 1 of 1 benchmarks counted under callgrind in the working tree*",
             "instructions: 1 of 1 benchmarks counted under callgrind in the base revision*",

@@ -14,7 +14,7 @@ from models.harness.devices import synchronized
 from models.harness.memory import peak_memory, retained_allocations
 from models.harness.roofline import roofline_info
 from models.harness.timing import bracketed, warm_up
-from models.probe.ops import kernels_of_one_call, ops_of_one_call
+from models.probe.ops import ops_of_one_call
 
 
 @dataclass(frozen=True)
@@ -49,7 +49,6 @@ def measure_case(
         return None
     median = stats.median
     info[schema.OPS] = ops_of_one_call(timed)  # after the timing: the listing's dispatch mode is slow
-    info[schema.KERNELS] = kernels_of_one_call(timed)
     info.update(
         {
             schema.REFERENCE_SECONDS: reference,
