@@ -30,6 +30,7 @@ import torch
 from models import schema
 from models.gate.instructions import Counted
 from models.gate.launch import install, last_line, start_side, write_names
+from models.gate.options import DEFAULT_MAX_PROCESS_PAIRS
 from models.gate.pairing import PairedTimes
 from models.gate.process_pairs import decide_over_processes
 from models.gate.rules import BenchmarkVerdict
@@ -92,7 +93,7 @@ class ABRunner:
     threshold: float
     max_pairs: int
     spreads: Spreads = field(default_factory=Spreads)
-    max_process_pairs: int = 5  # independent process pairs at most (models.gate.process_pairs)
+    max_process_pairs: int = DEFAULT_MAX_PROCESS_PAIRS  # independent process pairs at most (models.gate.process_pairs)
     min_process_pairs: int = 1  # at least this many for every benchmark (bench/measure_spread.py: all)
 
     @property
