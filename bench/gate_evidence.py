@@ -41,19 +41,27 @@ from models.schema import Verdict  # noqa: E402
 
 PATCHED_FILE = ROOT / "models" / "__init__.py"
 BEGIN, END = "# >>> gate evidence (bench/gate_evidence.py removes this block)", "# <<< gate evidence"
+
+
+def slowed(*layer_types: str):
+    """The change that makes every forward of these torch.nn layers busy-wait a fraction of its time
+    (all of inject_slowdown's layer types where none is named)."""
+
+    def code(fraction: float) -> str:
+        types = f", ({', '.join(f'_torch.nn.{name}' for name in layer_types)},)" if layer_types else ""
+        return (
+            "import torch as _torch\nfrom models.harness.slowdown import inject_slowdown as _slow\n"
+            f"_slow({fraction}{types})\n"
+        )
+
+    return code
+
+
 CHANGES = {
     "unchanged": lambda fraction: "",
-    "linear_conv": lambda fraction: (
-        f"from models.harness.slowdown import inject_slowdown as _slow\n_slow({fraction})\n"
-    ),
-    "linear": lambda fraction: (
-        "import torch as _torch\nfrom models.harness.slowdown import inject_slowdown as _slow\n"
-        f"_slow({fraction}, (_torch.nn.Linear,))\n"
-    ),
-    "conv": lambda fraction: (
-        "import torch as _torch\nfrom models.harness.slowdown import inject_slowdown as _slow\n"
-        f"_slow({fraction}, (_torch.nn.Conv2d,))\n"
-    ),
+    "linear_conv": slowed(),
+    "linear": slowed("Linear"),
+    "conv": slowed("Conv2d"),
     "onednn_off": lambda fraction: "import torch as _torch\n_torch.backends.mkldnn.enabled = False\n",
     "relu_twice": lambda fraction: (
         "import torch as _torch\n_relu = _torch.nn.ReLU.forward\n"

@@ -19,7 +19,6 @@ import argparse
 import datetime
 import json
 import statistics
-import subprocess
 import sys
 from pathlib import Path
 
@@ -34,17 +33,8 @@ from models.gate.options import DEFAULT_MAX_PAIRS, DEFAULT_THRESHOLD  # noqa: E4
 from models.gate.process_pairs import spread_of  # noqa: E402
 from models.gate.spread import SPREADS_FILE, Spreads, load_recorded, with_machine  # noqa: E402
 from models.gate.worktree import resolve_revision  # noqa: E402
-from models.processes import interrupt_on_sigterm, pytest_command  # noqa: E402
-
-THREADS = 1
-SHARED = ["--profile=smoke", "--device=cpu", "--dtype=fp32", f"--threads={THREADS}"]  # the gate's defaults, named
-
-
-def node_ids(selection: list[str]) -> list[str]:
-    listed = subprocess.run(
-        pytest_command(["--collect-only", *selection]), cwd=ROOT, capture_output=True, text=True
-    ).stdout
-    return [line for line in listed.splitlines() if "::" in line]
+from models.processes import interrupt_on_sigterm, node_ids  # noqa: E402
+from models.pytest_options import DEFAULT_THREADS  # noqa: E402
 
 
 def main() -> None:
@@ -59,9 +49,9 @@ def main() -> None:
     # As the plugin does in a gated run: the sides are pinned to as many CPUs as timing threads. With
     # torch's default here (every core) they were pinned to both cores of this VM, a slot ran on
     # whichever core was free, and one process pair's ratio of MLP bs1 came out anywhere in 0.64-1.42.
-    torch.set_num_threads(THREADS)
+    torch.set_num_threads(DEFAULT_THREADS)
     machine = fingerprint()
-    names = node_ids(arguments.selection)
+    names = node_ids(ROOT, arguments.selection)
     if not names:
         sys.exit("error: nothing collected")
     commit = resolve_revision(ROOT, arguments.base)
@@ -71,7 +61,7 @@ def main() -> None:
         runner = ABRunner(
             ROOT,
             commit,
-            SHARED,
+            [],  # no shared options: each side runs at the suite's defaults, as a plain gated run does
             [],
             DEFAULT_THRESHOLD,
             DEFAULT_MAX_PAIRS,

@@ -1,4 +1,5 @@
-"""`python -m models {list,count,train,train-sweep,lab,report,export}`: the parser, then what each verb does.
+"""`python -m models {list,count,train,train-sweep,lab,report,export,history,bisect}`: the parser, then
+what each verb does.
 
 Every user error (bad option, unknown architecture, missing data) ends as one line on stderr and
 exit status 2; a verb returns its exit status.
@@ -10,11 +11,13 @@ import argparse
 import json
 import sys
 
-from models import schema
+from models import bisect, schema
 from models.arch.config import ConfigError, comma_names, parse_assignments, positive_int
 from models.arch.registry import ARCHITECTURES, get_architecture
 from models.data.splits import DataError
 from models.harness.variants import DEFAULT_VARIANT, VARIANTS
+from models.history import commands as history
+from models.history.store import HistoryError
 
 
 def _config(arguments: argparse.Namespace, **defaults):
@@ -125,36 +128,11 @@ def report(arguments: argparse.Namespace) -> int:
     return 0
 
 
-# Inputs and outputs named as a reader of the graph expects them; BERT's are transformers' own names.
-ONNX_NAMES = {
-    "bert_qa": (["input_ids", "attention_mask", "token_type_ids"], ["start_logits", "end_logits"]),
-    "default": (["input"], ["logits"]),
-}
-
-
 def export(arguments: argparse.Namespace) -> int:
-    import importlib.util
-
-    from models.arch.registry import build_from_config
-    from models.data.synthetic import example_inputs
-
-    if importlib.util.find_spec("onnx") is None:
-        raise ValueError("export needs the onnx package: pip install 'nnbench[onnx]' (or pip install onnx)")
-    import torch
+    from models.harness.onnx_export import write_onnx
 
     _, config = _config(arguments)
-    model = build_from_config(config).eval()
-    inputs = example_inputs(config, 2)  # batch 2, so the exporter cannot fold the batch axis into a constant
-    names = ONNX_NAMES.get(get_architecture(arguments.arch).name, ONNX_NAMES["default"])
-    torch.onnx.export(
-        model,
-        inputs,
-        arguments.onnx,
-        dynamo=False,
-        input_names=names[0],
-        output_names=names[1],
-        dynamic_axes={name: {0: "batch"} for name in names[0] + names[1]},
-    )
+    write_onnx(config, get_architecture(arguments.arch).name, arguments.onnx)
     print(f"wrote {arguments.onnx}: open it in Netron (https://netron.app)")
     return 0
 
@@ -167,6 +145,8 @@ VERBS = {
     "lab": lab,
     "report": report,
     "export": export,
+    "history": history.run,
+    "bisect": bisect.run,
 }
 
 
@@ -269,6 +249,8 @@ def parser() -> argparse.ArgumentParser:
     export = verbs.add_parser("export", help="write the model graph as ONNX for Netron")
     _add_model_arguments(export)
     export.add_argument("--onnx", required=True, metavar="PATH", help="output .onnx file")
+    for command in (history, bisect):
+        command.add_parser(verbs)
     return root
 
 
@@ -276,6 +258,9 @@ def main(argv: list[str] | None = None) -> int:
     arguments = parser().parse_args(argv)
     try:
         return VERBS[arguments.command](arguments)
+    except (HistoryError, bisect.BisectError) as error:
+        print(error, file=sys.stderr)
+        return 2
     except (ConfigError, DataError, ValueError, OSError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

@@ -25,13 +25,17 @@ from models.harness.measure import measure_case
 from models.harness.peaks import SessionPeaks
 from models.harness.slowdown import inject_slowdown
 from models.harness.variants import VariantUnavailable
-from models.processes import interrupt_on_sigterm
+from models.history.recording import record_document
+from models.history.store import HistoryError, Store, store_url
+from models.processes import HISTORY_VARIABLE, interrupt_on_sigterm
 from models.pytest_options import add_options
 
 GATE_SESSION = pytest.StashKey[GateSession]()
 OUTCOME = pytest.StashKey[Outcome]()  # what the gate decided, for the terminal summary
 PREVIOUS_SIGTERM = pytest.StashKey[object]()  # the handler ours replaced, restored at the end
 PEAKS = pytest.StashKey[SessionPeaks]()  # the machine's limits, measured when the first benchmark is timed
+HISTORY = pytest.StashKey[Store]()  # --history: the store, opened (and its schema checked) before any timing
+HISTORY_LINE = pytest.StashKey[str]()  # what recording did, for the terminal summary
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -53,9 +57,17 @@ def pytest_configure(config: pytest.Config) -> None:
         config.stash[PREVIOUS_SIGTERM] = interrupt_on_sigterm()
     if config.getoption("--inject-slowdown"):
         inject_slowdown(config.getoption("--inject-slowdown"))
+    history = config.getoption("--history")
+    if history is not None or os.environ.get(HISTORY_VARIABLE):
+        try:
+            config.stash[HISTORY] = Store(store_url(history or None, config.rootpath))
+        except HistoryError as error:
+            raise pytest.UsageError(str(error)) from None
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
+    if HISTORY in config.stash:
+        config.stash[HISTORY].close()
     if PREVIOUS_SIGTERM in config.stash:
         signal.signal(signal.SIGTERM, config.stash[PREVIOUS_SIGTERM])
 
@@ -150,10 +162,37 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int):
         session.config.stash[OUTCOME] = outcome
         if outcome.exit_status == pytest.ExitCode.INTERRUPTED or (outcome.exit_status and session.exitstatus == 0):
             session.exitstatus = outcome.exit_status
+    if HISTORY in session.config.stash:  # after the gate, so its verdicts are recorded; before the summary
+        session.config.stash[HISTORY_LINE] = _record_history(session)
     yield
 
 
+def _record_history(session: pytest.Session) -> str:
+    """The session's document, built by pytest-benchmark's own hooks as it builds the saved JSON,
+    into the history store; one line for the summary (a failure to record fails the run)."""
+    config, timed = session.config, session.config._benchmarksession
+    if session.exitstatus == pytest.ExitCode.INTERRUPTED or not timed.benchmarks:
+        return "history: nothing recorded (" + ("interrupted)" if timed.benchmarks else "no benchmark was timed)")
+    commit_info = config.hook.pytest_benchmark_generate_commit_info(config=config)
+    config.hook.pytest_benchmark_update_commit_info(config=config, commit_info=commit_info)
+    document = config.hook.pytest_benchmark_generate_json(
+        config=config,
+        benchmarks=timed.benchmarks,
+        include_data=False,
+        machine_info=timed.get_machine_info(),
+        commit_info=commit_info,
+    )
+    config.hook.pytest_benchmark_update_json(config=config, benchmarks=timed.benchmarks, output_json=document)
+    try:
+        return record_document(config.stash[HISTORY], document, "pytest", config.rootpath)
+    except HistoryError as error:
+        session.exitstatus = session.exitstatus or pytest.ExitCode.TESTS_FAILED
+        return str(error)
+
+
 def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:
+    if HISTORY_LINE in config.stash:
+        terminalreporter.write_line(config.stash[HISTORY_LINE])
     gate_session, outcome = config.stash[GATE_SESSION], config.stash.get(OUTCOME, None)
     if not gate_session.reports or outcome is None:
         return

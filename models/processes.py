@@ -9,12 +9,22 @@ cache folder is written into the checkout.
 from __future__ import annotations
 
 import json
+import os
 import signal
 import subprocess
 import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+
+# A run's own results go into the history store it names; the processes a run starts (the gate's sides,
+# its confirmations, the instruction counting) measure for it and are never recorded themselves.
+HISTORY_VARIABLE = "NNBENCH_HISTORY"
+
+
+def child_environment(extra: dict[str, str] | None = None) -> dict[str, str]:
+    """This process's environment for a pytest it starts, with `extra`, less the history store's URL."""
+    return {**{k: v for k, v in os.environ.items() if k != HISTORY_VARIABLE}, **(extra or {})}
 
 
 def interrupt_on_sigterm() -> object:
@@ -44,10 +54,21 @@ def fresh_pytest(arguments: list[str], cwd: Path, env: dict[str, str] | None = N
     with tempfile.TemporaryDirectory(prefix="nnbench-run-") as scratch:
         report = Path(scratch) / "run.json"
         done = subprocess.run(
-            pytest_command([f"--benchmark-json={report}", *arguments]), cwd=cwd, env=env, capture_output=True, text=True
+            pytest_command([f"--benchmark-json={report}", *arguments]),
+            cwd=cwd,
+            env=child_environment(env),
+            capture_output=True,
+            text=True,
         )
         try:
             document = json.loads(report.read_text())
         except (OSError, ValueError):
             document = None
         return FreshRun(done.returncode, document, done.stdout[-3000:] + done.stderr[-2000:])
+
+
+def node_ids(root: Path, selection: list[str]) -> list[str]:
+    """The node ids pytest collects in `root` for `selection` (paths and options such as -k)."""
+    command = pytest_command(["--collect-only", *selection])
+    listed = subprocess.run(command, cwd=root, env=child_environment(), capture_output=True, text=True)
+    return [line for line in listed.stdout.splitlines() if "::" in line]

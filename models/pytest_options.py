@@ -18,6 +18,11 @@ from models.gate.options import (
 )
 from models.harness.devices import DEVICES
 from models.harness.variants import DEFAULT_VARIANT, VARIANTS
+from models.processes import HISTORY_VARIABLE
+
+# One intra-op thread: with two on this 2-vCPU class a train step's p90/p10 was 64x, with one 1.4x
+# (README, the `--threads` option); the gate pins each side to as many CPUs as this.
+DEFAULT_THREADS = 1
 
 
 def _choice(*allowed: str):
@@ -90,9 +95,9 @@ def add_options(parser: pytest.Parser) -> None:
     group.addoption(
         "--threads",
         type=positive_int,
-        default=1,
+        default=DEFAULT_THREADS,
         metavar="N",
-        help="torch intra-op threads, recorded with every result (default: 1)",
+        help=f"torch intra-op threads, recorded with every result (default: {DEFAULT_THREADS})",
     )
     group.addoption(
         "--gate",
@@ -154,6 +159,16 @@ def add_options(parser: pytest.Parser) -> None:
         metavar="FRACTION",
         help="more instructions per call than this is an instructions regression "
         f"(default: {DEFAULT_INSTRUCTIONS_THRESHOLD:.0%})",
+    )
+    group.addoption(
+        "--history",
+        nargs="?",
+        const="",
+        default=None,
+        metavar="URL",
+        help="append every benchmark's result to the history store at URL (SQLAlchemy's form: sqlite:///PATH, "
+        f"postgresql://USER@HOST/DB); alone: ${HISTORY_VARIABLE}, else sqlite:///.benchmarks/history.sqlite; "
+        f"${HISTORY_VARIABLE} set records there without the option (default: off)",
     )
     group.addoption(
         "--inject-slowdown",

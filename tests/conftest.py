@@ -13,3 +13,6 @@ def bench(pytester):
     pytester.makepyfile(test_tiny=BENCH_FILE)
     pytester.makeini("[pytest]\n")
     return pytester
+
+
+from postgres_server import postgresql_url  # noqa: E402, F401 (a fixture: tests name it)

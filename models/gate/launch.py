@@ -15,7 +15,7 @@ from pathlib import Path
 from models import probe
 from models.gate.worktree import RevisionError
 from models.probe import protocol
-from models.processes import pytest_command
+from models.processes import child_environment, pytest_command
 
 SIDE_OPTIONS = ("-p", protocol.SIDE_PLUGIN, "-p", "models.plugin", "--benchmark-disable")
 NAMES_FILE = "names"
@@ -54,12 +54,9 @@ def start_side(
     files = [file for file in benchmark_files(names) if (root / file).exists()]
     if not files:
         raise RevisionError(f"the {label} has none of the benchmark files {', '.join(benchmark_files(names))}")
-    environment = {
-        **os.environ,
-        **env,
-        "PYTHONPATH": os.pathsep.join([str(root), str(scratch)]),
-        protocol.NAMES: str(scratch / NAMES_FILE),
-    }
+    environment = child_environment(
+        {**env, "PYTHONPATH": os.pathsep.join([str(root), str(scratch)]), protocol.NAMES: str(scratch / NAMES_FILE)}
+    )
     with log.open("w") as output:
         return subprocess.Popen(
             pytest_command([*SIDE_OPTIONS, *files, *options], prefix),

@@ -12,6 +12,7 @@ returns. The mode comes from the plan's type:
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 
 from models import schema
 from models.gate import confirmation, coverage, instructions, rules
@@ -22,7 +23,7 @@ from models.gate.options import GateOptions
 from models.gate.plan import ABPlan, NoComparison, Plan, StoredPlan
 from models.gate.spread import Spreads, load_recorded, spreads_for
 from models.gate.table import markdown, render
-from models.gate.worktree import RevisionError
+from models.gate.worktree import RevisionError, commits_since
 from models.harness.measure import Measurement
 from models.schema import GateMode, Verdict
 
@@ -97,6 +98,8 @@ class GateSession:
         self._write_verdicts(verdicts, plan)
         args = (verdicts, plan.mode, plan.describe(self.machine), options.threshold, options.instructions_threshold)
         failed = any(verdict.verdict.fails for verdict in verdicts)
+        if failed and isinstance(plan, ABPlan):
+            notes.extend(bisect_hint(options.rootdir, plan.commit, verdicts))
         outcome = self._unjudged([render(*args), *self.run_lines, *notes], verdicts, failed)
         return replace(outcome, markdown=markdown(*args))
 
@@ -230,3 +233,17 @@ class GateSession:
                         schema.GATE_BASE_COMMIT: base_commit,
                     }
                 )
+
+
+def bisect_hint(rootdir: Path, base: str, verdicts: list[rules.BenchmarkVerdict]) -> list[str]:
+    """Where the A/B comparison spans more than one commit, the command that finds the first slower one."""
+    since = commits_since(rootdir, base) or 0
+    if since < 2:
+        return []
+    failed = [verdict for verdict in verdicts if verdict.verdict.fails]
+    names = " or ".join(verdict.name.rsplit("::", 1)[-1] for verdict in failed)
+    instructions = " --instructions" if all(v.verdict == Verdict.INSTRUCTIONS_REGRESSION for v in failed) else ""
+    return [
+        f"gate: {since} commits since {base[:12]}: to find the first slower one, run "
+        f'python -m models bisect --good {base[:12]} --bad HEAD -k "{names}"{instructions}'
+    ]

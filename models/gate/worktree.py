@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -59,6 +60,20 @@ def is_ancestor(rootdir: Path, commit: str) -> bool | None:
     return {0: True, 1: False}.get(status)
 
 
+def first_parent_line(rootdir: Path, good: str, bad: str) -> list[str] | None:
+    """The first-parent commits after `good` up to `bad`, oldest first; None where good is not an
+    ancestor of bad (there is no such line)."""
+    if _git(rootdir, "merge-base", "--is-ancestor", good, bad).returncode != 0:
+        return None
+    return _git(rootdir, "rev-list", "--first-parent", "--reverse", f"{good}..{bad}").stdout.split()
+
+
+def commits_since(rootdir: Path, commit: str) -> int | None:
+    """How many first-parent commits HEAD is past `commit`; None where git cannot tell."""
+    done = _git(rootdir, "rev-list", "--count", "--first-parent", f"{commit}..HEAD")
+    return int(done.stdout) if done.returncode == 0 and done.stdout.strip().isdigit() else None
+
+
 @contextmanager
 def base_worktree(rootdir: Path, commit: str, path: Path) -> Iterator[Path]:
     """`commit` checked out (detached) at `path`, a new folder, for the duration of the block; the
@@ -72,3 +87,14 @@ def base_worktree(rootdir: Path, commit: str, path: Path) -> Iterator[Path]:
     finally:
         _git(rootdir, "worktree", "remove", "--force", str(path))
         _git(rootdir, "worktree", "prune")
+
+
+@contextmanager
+def checked_out(rootdir: Path, commit: str, prefix: str) -> Iterator[Path]:
+    """`commit` in a worktree of its own, in a temporary folder named with `prefix`; both removed when
+    the block ends, however it ends."""
+    with (
+        tempfile.TemporaryDirectory(prefix=prefix) as scratch,
+        base_worktree(rootdir, commit, Path(scratch) / "tree") as tree,
+    ):
+        yield tree

@@ -1,0 +1,94 @@
+"""`python -m models history {import,backfill,show}`: its parser and what each verb does. Every verb reads the
+same store: --history URL, else $NNBENCH_HISTORY, else the default file under .benchmarks/."""
+
+from __future__ import annotations
+
+import argparse
+import shlex
+from pathlib import Path
+
+from models.history import series as series_module
+from models.history import show
+from models.history.backfill import backfill, first_parent_range
+from models.history.recording import import_files
+from models.history.store import HistoryError, Store, store_url
+from models.processes import HISTORY_VARIABLE
+
+
+def add_parser(verbs) -> None:
+    history = verbs.add_parser("history", help="the store of every recorded run: import files, show series")
+    history.add_argument(
+        "--history",
+        metavar="URL",
+        default=None,
+        help=f"the store (default: ${HISTORY_VARIABLE}, else sqlite:///.benchmarks/history.sqlite)",
+    )
+    actions = history.add_subparsers(dest="action", required=True, metavar="ACTION")
+    importing = actions.add_parser(
+        "import", help="pytest-benchmark JSON files: saved runs, --benchmark-json, baselines"
+    )
+    importing.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    filling = actions.add_parser("backfill", help="time each first-parent commit of A..B here and record it")
+    filling.add_argument("range", metavar="A..B", help="the commits after A up to B, e.g. HEAD~12..HEAD")
+    filling.add_argument("-k", dest="expression", metavar="EXPR", help="pytest's -k: the benchmarks to time")
+    filling.add_argument("--runs", type=int, default=3, metavar="N", help="fresh runs per commit (default: 3)")
+    filling.add_argument(
+        "--pytest", default="", metavar="OPTIONS", help="more options for each run, shell-quoted (default: none)"
+    )
+    showing = actions.add_parser(
+        "show", help="each benchmark's series per machine, in commit order, with change points"
+    )
+    showing.add_argument("-k", dest="expression", metavar="EXPR", help="pytest's -k over benchmark names")
+    showing.add_argument(
+        "--machine", metavar="TEXT", help="machines whose CPU model holds TEXT, or whose key starts so"
+    )
+    showing.add_argument("--markdown", action="store_true", help="Markdown tables instead of text")
+    showing.add_argument("--plots", type=Path, metavar="DIR", help="also a PNG per series into DIR")
+
+
+def _machine_filter(text: str | None):
+    if not text:
+        return lambda row: True
+    return lambda row: row["machine_key"].startswith(text) or text.lower() in (row["cpu_model"] or "").lower()
+
+
+def _import(arguments: argparse.Namespace, store: Store, rootdir: Path) -> int:
+    lines, failed = import_files(store, arguments.files, rootdir)
+    print("\n".join(lines))
+    return 1 if failed else 0
+
+
+def _backfill(arguments: argparse.Namespace, store: Store, rootdir: Path) -> int:
+    commits = first_parent_range(rootdir, arguments.range)
+    selection = ["-k", arguments.expression] if arguments.expression else []
+    pytest_arguments = ["bench", *selection, *shlex.split(arguments.pytest)]
+    print(f"history: backfill of {len(commits)} commit(s), {arguments.runs} run(s) each, into {store.shown_url}")
+    skipped = backfill(store, rootdir, commits, pytest_arguments, arguments.runs, lambda line: print(line, flush=True))
+    return 1 if skipped else 0
+
+
+def _show(arguments: argparse.Namespace, store: Store, rootdir: Path) -> int:
+    wanted = _machine_filter(arguments.machine)
+    rows = [row for row in store.rows() if wanted(row)]
+    order = series_module.first_parent_order(rootdir)
+    found, left_out = series_module.build(rows, order, series_module.selector(arguments.expression))
+    if not found:
+        raise HistoryError(f"history: no benchmark in {store.shown_url} has a history matching the selection")
+    print(
+        f"history: {store.shown_url}; {len(found)} series; "
+        + ("first-parent order of HEAD" if order else "commit-time order (no git)")
+        + (f"; {left_out} run(s) at commits off HEAD's first-parent line left out" if left_out else "")
+    )
+    print("\n".join(show.as_markdown(found) if arguments.markdown else show.as_text(found)))
+    for path in show.write_plots(found, arguments.plots) if arguments.plots else []:
+        print(f"history: plot {path}")
+    return 0
+
+
+ACTIONS = {"import": _import, "backfill": _backfill, "show": _show}
+
+
+def run(arguments: argparse.Namespace) -> int:
+    rootdir = Path.cwd()
+    with Store(store_url(arguments.history, rootdir)) as store:
+        return ACTIONS[arguments.action](arguments, store, rootdir)

@@ -1,0 +1,88 @@
+"""Change points: exact properties of the detector, and the constructed history the README shows
+(steps of +5% and +20% under 2% noise), with fixed seeds."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from models.history.changes import MIN_SEGMENT, change_points
+
+
+@st.composite
+def noisy_histories(draw):
+    """Commits of 1-3 samples each around a level that may step, with up to 3% noise."""
+    commits = draw(st.integers(2 * MIN_SEGMENT, 16))
+    step_at = draw(st.integers(MIN_SEGMENT, commits - MIN_SEGMENT))
+    step = draw(st.floats(0.8, 1.3))
+    rng = random.Random(draw(st.integers(0, 2**32)))
+    noise = draw(st.floats(0.0, 0.03))
+    return [
+        [(1.0 if index < step_at else step) * (1 + rng.gauss(0, noise)) for _ in range(draw(st.integers(1, 3)))]
+        for index in range(commits)
+    ]
+
+
+@st.composite
+def clean_steps(draw):
+    """A noiseless series with one step of at least 1% either way: (samples, step index, ratio)."""
+    commits = draw(st.integers(2 * MIN_SEGMENT, 16))
+    step_at = draw(st.integers(MIN_SEGMENT, commits - MIN_SEGMENT))
+    ratio = draw(st.one_of(st.floats(0.5, 0.99), st.floats(1.01, 2.0)))
+    level = draw(st.floats(1e-6, 10.0))
+    runs = draw(st.integers(1, 3))
+    return [[level * (ratio if index >= step_at else 1.0)] * runs for index in range(commits)], step_at, ratio
+
+
+@given(noisy_histories(), st.floats(1e-3, 1e3))
+def test_change_points_do_not_depend_on_the_unit(history, scale):
+    found = change_points(history)
+    rescaled = change_points([[score * scale for score in commit] for commit in history])
+    assert [change.index for change in rescaled] == [change.index for change in found]
+    assert [change.change for change in rescaled] == pytest.approx([change.change for change in found], abs=1e-9)
+
+
+@given(clean_steps())
+def test_a_clean_step_is_found_at_its_commit_with_its_size(step):
+    history, step_at, ratio = step
+    (change,) = change_points(history)
+    assert change.index == step_at
+    assert change.change == pytest.approx(ratio - 1, rel=1e-9)
+
+
+@given(st.integers(0, 20), st.integers(1, 3), st.floats(1e-6, 10.0))
+def test_a_flat_series_has_no_change_point(commits, runs, level):
+    assert change_points([[level] * runs for _ in range(commits)]) == []
+
+
+def constructed(seed: int, runs: int, noise: float) -> list[list[float]]:
+    """12 commits: Linear +5% from commit 4, Conv2d +20% from commit 8 (README, "History")."""
+    rng = random.Random(seed)
+    level = [1.0] * 4 + [1.05] * 4 + [1.05 * 1.2] * 4
+    return [[value * (1 + rng.gauss(0, noise)) for _ in range(runs)] for value in level]
+
+
+def found_at(seed: int, runs: int, noise: float) -> list[int]:
+    return [change.index for change in change_points(constructed(seed, runs, noise))]
+
+
+def test_the_constructed_history_gives_both_steps_and_nothing_else_at_one_percent_noise():
+    assert [found_at(seed, runs=3, noise=0.01) for seed in range(20)] == [[4, 8]] * 20
+
+
+def test_at_two_percent_noise_five_runs_a_commit_place_both_steps_and_nothing_far_from_them():
+    found = [found_at(seed, runs=5, noise=0.02) for seed in range(40)]
+    assert sum(indices == [4, 8] for indices in found) >= 38
+    assert all(set(indices) <= {3, 4, 5, 8} and 8 in indices for indices in found)
+
+
+def test_one_run_a_commit_does_not_make_a_five_percent_step_significant_under_two_percent_noise():
+    # Welch's t on 4 against 4 points of 2% noise: p ~ 0.01 for 5%, above the 0.001 that is asked; even
+    # the 20% step, tested on 4 single runs after it, can miss 0.001 where one of them is noisy
+    found = [found_at(seed, runs=1, noise=0.02) for seed in range(20)]
+    assert sum(8 in indices for indices in found) >= 18
+    assert sum(4 in indices for indices in found) <= 4
+    assert all(set(indices) <= {3, 4, 5, 8} for indices in found)

@@ -1,0 +1,125 @@
+"""The history store: one run stored once, in one transaction, from any number of processes; its
+schema versioned; every bad URL or document said in one line."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+import sqlalchemy as sa
+from history_documents import document
+
+from models.history.documents import run_of
+from models.history.store import SCHEMA_VERSION, HistoryError, Store, schema_table
+
+
+def sqlite_url(tmp_path) -> str:
+    return f"sqlite:///{tmp_path / 'sub' / 'history.sqlite'}"
+
+
+def test_a_run_is_stored_once_whichever_document_of_it_is_recorded(tmp_path):
+    saved = document("a" * 40, {"test_a": 1e-3, "test_b": 2e-3})
+    # pytest-benchmark writes each document of a session with its own datetime and rounds or not
+    written_again = {**saved, "datetime": "2026-12-02T00:00:00"}
+    written_again["benchmarks"] = [
+        {**b, "stats": {k: v for k, v in b["stats"].items() if k != "data"}} for b in saved["benchmarks"]
+    ]
+    with Store(sqlite_url(tmp_path)) as store:
+        assert store.record(*run_of(saved, "first")) is True
+        assert store.record(*run_of(written_again, "second")) is False
+        rows = store.rows()
+    assert sorted((row["name"], row["score"]) for row in rows) == [
+        ("bench/test_latency.py::test_a", 1e-3),
+        ("bench/test_latency.py::test_b", 2e-3),
+    ]
+    assert {row["source"] for row in rows} == {"first"}
+
+
+def test_another_measurement_is_another_run(tmp_path):
+    with Store(sqlite_url(tmp_path)) as store:
+        assert store.record(*run_of(document("a" * 40, {"test_a": 1e-3}), "one"))
+        assert store.record(*run_of(document("a" * 40, {"test_a": 1.01e-3}), "two"))
+        assert len(store.rows()) == 2
+
+
+@pytest.mark.parametrize(
+    ("bad", "message"),
+    [
+        ({"benchmarks": "no"}, "is not a pytest-benchmark document"),
+        ([1, 2], "is not a pytest-benchmark document"),
+        ({**document("a" * 40, {"test_a": 1e-3}), "machine_info": {}}, "has no machine fingerprint"),
+    ],
+)
+def test_a_document_that_is_not_ours_is_one_line(bad, message):
+    with pytest.raises(HistoryError, match=message) as raised:
+        run_of(bad, "file.json")
+    assert "\n" not in str(raised.value)
+
+
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        ("nosuch://x/y", "is not a store this can open"),
+        ("not a url", "is not a store this can open"),
+        ("postgresql://nobody@127.0.0.1:1/none", "cannot open"),
+    ],
+)
+def test_a_store_that_cannot_be_opened_is_one_line(url, message):
+    with pytest.raises(HistoryError, match=message) as raised:
+        Store(url)
+    assert "\n" not in str(raised.value)
+
+
+def test_a_store_written_by_a_newer_schema_is_refused_not_misread(tmp_path):
+    url = sqlite_url(tmp_path)
+    Store(url).close()
+    engine = sa.create_engine(url)
+    with engine.begin() as connection:
+        connection.execute(sa.update(schema_table).values(version=SCHEMA_VERSION + 1))
+    engine.dispose()
+    with pytest.raises(HistoryError, match=f"newer nnbench \\(schema {SCHEMA_VERSION + 1}; this one reads up to"):
+        Store(url)
+
+
+RECORDER = """
+import json, sys
+from models.history.documents import run_of
+from models.history.store import Store
+with Store(sys.argv[1]) as store:
+    for line in sys.stdin:
+        store.record(*run_of(json.loads(line), "process"))
+"""
+
+
+def record_at_once(url: str, processes: int, runs: int) -> None:
+    """`processes` processes each record `runs` runs of their own, all at once."""
+    started = [
+        subprocess.Popen([sys.executable, "-c", RECORDER, url], stdin=subprocess.PIPE, text=True)
+        for _ in range(processes)
+    ]
+    for index, process in enumerate(started):
+        lines = [
+            json.dumps(document(f"{index:040x}", {"test_a": 1e-3 * (1 + run / 100 + index / 10)}))
+            for run in range(runs)
+        ]
+        process.stdin.write("\n".join(lines) + "\n")
+    for process in started:
+        process.stdin.close()
+    assert [process.wait(timeout=300) for process in started] == [0] * processes
+
+
+def test_processes_recording_at_once_into_sqlite_all_land(tmp_path):
+    url = sqlite_url(tmp_path)  # no store yet: both create it at once too
+    record_at_once(url, processes=2, runs=10)
+    with Store(url) as store:
+        assert len({row["run_id"] for row in store.rows()}) == 20
+
+
+def test_processes_recording_at_once_into_postgresql_all_land_and_read_back(postgresql_url):
+    record_at_once(postgresql_url, processes=2, runs=10)
+    with Store(postgresql_url) as store:
+        rows = store.rows()
+    assert len({row["run_id"] for row in rows}) == 20
+    assert {row["cpu_model"] for row in rows} == {"Test CPU"}
