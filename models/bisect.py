@@ -31,7 +31,7 @@ from models.gate.options import (
     DEFAULT_THRESHOLD,
 )
 from models.gate.rules import instructions_limit
-from models.gate.spread import load_recorded, spreads_for
+from models.gate.spread import Spreads, load_recorded, spreads_for
 from models.gate.worktree import RevisionError, check_git, checked_out, first_parent_line, resolve_revision
 from models.processes import node_ids
 from models.pytest_options import DEFAULT_THREADS
@@ -97,14 +97,14 @@ class TimeJudge:
     names: list[str]
     threshold: float
     max_process_pairs: int = DEFAULT_MAX_PROCESS_PAIRS
+    spreads: Spreads = field(default_factory=lambda: spreads_for(fingerprint(), load_recorded()))  # once a bisect
 
     def __call__(self, commit: str) -> Step:
         started = time.perf_counter()
         try:
             with checked_out(self.rootdir, commit, "nnbench-bisect-") as tree:
-                spreads = spreads_for(fingerprint(), load_recorded())
                 runner = ABRunner(
-                    tree, self.good, [], [], self.threshold, DEFAULT_MAX_PAIRS, spreads, self.max_process_pairs
+                    tree, self.good, [], [], self.threshold, DEFAULT_MAX_PAIRS, self.spreads, self.max_process_pairs
                 )
                 verdicts = [v for v in runner.run(self.names).verdicts if v.ratio is not None]
         except RevisionError as error:

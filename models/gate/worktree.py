@@ -54,16 +54,16 @@ def resolve_revision(rootdir: Path, revision: str) -> str:
     raise RevisionError(f"base revision {revision!r} is not a commit of the repository at {rootdir}")
 
 
-def is_ancestor(rootdir: Path, commit: str) -> bool | None:
-    """Whether `commit` is an ancestor of HEAD (or HEAD itself); None where git cannot tell."""
-    status = _git(rootdir, "merge-base", "--is-ancestor", commit, "HEAD").returncode
+def is_ancestor(rootdir: Path, commit: str, descendant: str = "HEAD") -> bool | None:
+    """Whether `commit` is an ancestor of `descendant` (or it itself); None where git cannot tell."""
+    status = _git(rootdir, "merge-base", "--is-ancestor", commit, descendant).returncode
     return {0: True, 1: False}.get(status)
 
 
 def first_parent_line(rootdir: Path, good: str, bad: str) -> list[str] | None:
     """The first-parent commits after `good` up to `bad`, oldest first; None where good is not an
     ancestor of bad (there is no such line)."""
-    if _git(rootdir, "merge-base", "--is-ancestor", good, bad).returncode != 0:
+    if not is_ancestor(rootdir, good, bad):
         return None
     return _git(rootdir, "rev-list", "--first-parent", "--reverse", f"{good}..{bad}").stdout.split()
 
