@@ -33,7 +33,7 @@ from models.gate.options import (
 from models.gate.rules import instructions_limit
 from models.gate.spread import Spreads, load_recorded, spreads_for
 from models.gate.worktree import RevisionError, check_git, checked_out, first_parent_line, resolve_revision
-from models.processes import node_ids
+from models.processes import interrupt_on_sigterm, node_ids
 from models.pytest_options import DEFAULT_THREADS
 from models.schema import Verdict
 
@@ -194,6 +194,7 @@ def run(arguments: argparse.Namespace) -> int:
     """Print every step and the answer: 0 where the first slower commit was named, 1 where bad is not
     slower or skipped commits leave a range."""
     rootdir = Path.cwd()
+    interrupt_on_sigterm()  # a cancelled job unwinds as Ctrl-C does: no worktree or side process is left
     try:
         check_git(rootdir)
     except RevisionError as error:

@@ -12,7 +12,7 @@ from models.history import show
 from models.history.backfill import backfill, first_parent_range
 from models.history.recording import import_files
 from models.history.store import HistoryError, Store, store_url
-from models.processes import HISTORY_VARIABLE
+from models.processes import HISTORY_VARIABLE, interrupt_on_sigterm
 
 
 def add_parser(verbs) -> None:
@@ -59,6 +59,7 @@ def _import(arguments: argparse.Namespace, store: Store, rootdir: Path) -> int:
 
 
 def _backfill(arguments: argparse.Namespace, store: Store, rootdir: Path) -> int:
+    interrupt_on_sigterm()  # a cancelled job unwinds as Ctrl-C does: no worktree or pytest is left behind
     commits = first_parent_range(rootdir, arguments.range)
     selection = ["-k", arguments.expression] if arguments.expression else []
     pytest_arguments = ["bench", *selection, *shlex.split(arguments.pytest)]
