@@ -1,10 +1,12 @@
 """Evidence for the history: a constructed history, backfilled, shown and bisected, as a user runs it.
 
-    python bench/history_evidence.py --runs 5 -k "test_inference and (mlp-bs64 or cnn-bs64)"
+    python bench/history_evidence.py --repeat 3 -k "test_inference and (mlp-bs64 or cnn-bs64)"
 
 A throwaway clone of this repository gets 12 commits on top of HEAD: commit 4 makes every Linear
-forward busy-wait 5% of its own time, commit 8 every Conv2d forward 20% (the same marked block
-bench/gate_evidence.py appends to models/__init__.py), the others touch only a docs file. Then, each
+forward compute a twentieth of its output features a second time (5% more of its arithmetic, real
+work that a count of instructions sees), commit 8 every Conv2d forward busy-wait 20% of its own time
+(in the marked block bench/gate_evidence.py appends to models/__init__.py), the others touch only a
+docs file. Then, each
 a fresh process in the clone: `history backfill HEAD~12..HEAD` into a store of its own, `history
 show`, `bisect` on the conv benchmarks (time) and on the MLP (`--instructions`). Prints each
 command's output and wall time, and where the change points and the bisects landed against where
@@ -26,7 +28,20 @@ from pathlib import Path
 from gate_evidence import BEGIN, END, slowed
 
 ROOT = Path(__file__).resolve().parent.parent
-CHANGED_AT = {4: ("Linear", 0.05), 8: ("Conv2d", 0.20)}  # commit number: (layer, fraction of its time)
+# Commit 4: every Linear forward also computes a twentieth of its output features again (about 5% more
+# of its arithmetic: real work, which an instruction count sees as well as a clock). Commit 8: every
+# Conv2d forward busy-waits 20% of its own time (the clock sees it; a count of instructions barely).
+LINEAR_EXTRA_WORK = """import torch as _torch
+_linear_forward = _torch.nn.Linear.forward
+def _linear_and_a_twentieth_again(self, input):
+    _torch.nn.functional.linear(input, self.weight[: max(1, self.out_features // 20)])
+    return _linear_forward(self, input)
+_torch.nn.Linear.forward = _linear_and_a_twentieth_again
+"""
+CHANGED_AT = {
+    4: ("Linear", "every Linear forward computes a twentieth of its outputs twice", LINEAR_EXTRA_WORK),
+    8: ("Conv2d", "every Conv2d forward +20% (busy-wait)", slowed("Conv2d")(0.20)),
+}
 
 
 def git(clone: Path, *arguments: str) -> str:
@@ -39,10 +54,9 @@ def constructed(clone: Path) -> list[str]:
     shas = []
     for number in range(1, 13):
         if number in CHANGED_AT:
-            layer, fraction = CHANGED_AT[number]
+            layer, message, code = CHANGED_AT[number]
             init = clone / "models" / "__init__.py"
-            init.write_text(init.read_text() + f"\n{BEGIN} ({layer})\n{slowed(layer)(fraction)}{END}\n")
-            message = f"every {layer} forward +{fraction:.0%}"
+            init.write_text(init.read_text() + f"\n{BEGIN} ({layer})\n{code}{END}\n")
         else:
             notes = clone / "docs-notes.md"
             notes.write_text((notes.read_text() if notes.exists() else "") + f"note {number}\n")
@@ -68,26 +82,58 @@ def timed(clone: Path, store: str, *arguments: str) -> tuple[str, float]:
     return output, time.perf_counter() - started
 
 
+def expected_commits(series_name: str) -> set[int]:
+    """Where a series should change: the MLPs (Linear) at commit 4, the CNN (Conv2d) at commit 8."""
+    return {8} if "cnn" in series_name else {4} if "mlp" in series_name else set()
+
+
+def judged_show(shown: str, where: dict[str, int]) -> bool:
+    """Print, per series, the commits its change points landed at against the expected; all exact?"""
+    exact = True
+    for block in shown.split("\n\n")[1:]:
+        name = block.split(" on ")[0].strip()
+        found = {where.get(after[:12], 0) for _, after in re.findall(r"change (\w+)\.\.(\w+):", block)}
+        exact &= found == expected_commits(name)
+        print(
+            f"  {name}: change points at commits {sorted(found) or 'none'}, expected {sorted(expected_commits(name))}"
+        )
+    return exact
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=5, help="fresh runs per commit in the backfill (default: 5)")
+    parser.add_argument("--repeat", type=int, default=1, help="backfills and shows, each with fresh noise (default: 1)")
+    parser.add_argument("--runs", type=int, default=3, help="round robins per backfill (default: 3)")
     parser.add_argument("-k", dest="expression", default="test_inference and (mlp-bs64 or cnn-bs64)")
     parser.add_argument("--conv", default="test_inference and cnn-bs64", help="-k of the time bisect")
     parser.add_argument("--linear", default="test_inference and mlp-bs64", help="-k of the --instructions bisect")
-    parser.add_argument("--pytest", default="", help="more options for each backfill run")
+    parser.add_argument("--pytest", default="", help="more options for each backfill side")
     arguments = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="nnbench-history-evidence-") as scratch:
         clone = Path(scratch) / "clone"
         subprocess.run(["git", "clone", "--quiet", str(ROOT), str(clone)], check=True)
         shas = constructed(clone)
-        print("commits: " + ", ".join(f"{n} {sha[:12]}" for n, sha in enumerate(shas, 1)), flush=True)
-        store = f"sqlite:///{Path(scratch) / 'history.sqlite'}"
-        backfill = ["history", "backfill", "HEAD~12..HEAD", "--runs", str(arguments.runs), "-k", arguments.expression]
-        timed(clone, store, *backfill, *(["--pytest", arguments.pytest] if arguments.pytest else []))
-        shown, _ = timed(clone, store, "history", "show", "-k", arguments.expression)
-        found = re.findall(r"change (\w+)\.\.(\w+):", shown)
         where = {sha[:12]: number for number, sha in enumerate(shas, 1)}
-        print("change points at commits: " + (", ".join(str(where.get(after, after)) for _, after in found) or "none"))
+        print("commits: " + ", ".join(f"{n} {sha[:12]}" for n, sha in enumerate(shas, 1)), flush=True)
+        exact = 0
+        for repetition in range(1, arguments.repeat + 1):
+            store = f"sqlite:///{Path(scratch) / f'history-{repetition}.sqlite'}"
+            backfill = [
+                "history",
+                "backfill",
+                "HEAD~12..HEAD",
+                "--runs",
+                str(arguments.runs),
+                "-k",
+                arguments.expression,
+            ]
+            timed(clone, store, *backfill, *(["--pytest", arguments.pytest] if arguments.pytest else []))
+            shown, _ = timed(clone, store, "history", "show", "-k", arguments.expression)
+            print(f"repetition {repetition} of {arguments.repeat}:")
+            exact += judged_show(shown, where)
+        print(
+            f"constructed history: both change points at their commits, none elsewhere: {exact} of {arguments.repeat}"
+        )
         conv, _ = timed(clone, store, "bisect", "--good", "HEAD~12", "-k", arguments.conv)
         linear, _ = timed(clone, store, "bisect", "--good", "HEAD~12", "-k", arguments.linear, "--instructions")
         for label, output in (("time bisect (conv)", conv), ("instructions bisect (linear)", linear)):

@@ -1,4 +1,4 @@
-"""The A/B lockstep over scripted sides in this process: no git, no processes, no timing.
+"""The A/B lockstep and the backfill's round robin over scripted sides here: no git, processes or timing.
 
 A scripted side plays the side process's end of the protocol (models.probe.protocol): ready at
 each of its benchmarks in turn, it answers a slot with call times it was given.
@@ -12,6 +12,7 @@ import pytest
 
 from models.gate.scheduler import Lockstep, Side
 from models.gate.worktree import RevisionError
+from models.history.round_robin import RoundRobin
 from models.probe import protocol
 
 NAMES = ["bench/t.py::a", "bench/t.py::b"]
@@ -112,3 +113,42 @@ def test_a_receive_takes_only_the_tags_it_expects(message):
     assert protocol.receive(Channel(), protocol.SLOT, protocol.NEXT) == message
     with pytest.raises(protocol.ProtocolError, match=f"expected 'times', got '{message[0]}'"):
         protocol.receive(Channel(), protocol.TIMES)
+
+
+class DyingChannel(ScriptedChannel):
+    """A side whose process dies inside its `dies_at`-th slot: its channel closes."""
+
+    def __init__(self, *args, dies_at, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.dies_at, self.slots = dies_at, 0
+
+    def send(self, message):
+        if message[0] == protocol.SLOT:
+            self.slots += 1
+            if self.slots == self.dies_at:
+                self.pending.clear()
+                self.benchmarks.clear()
+                return
+        super().send(message)
+
+
+def test_the_round_robin_asks_each_side_in_turn_after_an_uncounted_warm_up_slot_each():
+    log: list[str] = []
+    channels = [
+        ScriptedChannel(label, NAMES[:1], log, seconds=0.01 * (1 + i), first_slot_seconds=1.0)
+        for i, label in enumerate("ABC")
+    ]
+    timed = RoundRobin(slots=4).run([Side(f"commit {c.label}", c) for c in channels], NAMES[:1])
+    assert log == list("ABC") * 5  # never a side right after itself
+    assert timed == {NAMES[0]: {f"commit {label}": [0.01 * (1 + i)] * 4 for i, label in enumerate("ABC")}}
+
+
+def test_a_side_that_lacks_a_benchmark_waits_at_its_next_and_one_that_dies_keeps_what_it_timed():
+    log: list[str] = []
+    lacking = ScriptedChannel("L", NAMES[1:], log)
+    dying = DyingChannel("D", NAMES, log, dies_at=3)  # its warm-up and one counted slot, then it dies
+    steady = ScriptedChannel("S", NAMES, log)
+    timed = RoundRobin(slots=3).run([Side(c.label, c) for c in (lacking, dying, steady)], NAMES)
+    assert {label: len(times) for label, times in timed[NAMES[0]].items()} == {"D": 1, "S": 3}
+    assert {label: len(times) for label, times in timed[NAMES[1]].items()} == {"L": 3, "S": 3}
+    assert log[:8] == ["D", "S", "D", "S", "S", "S", "L", "S"]  # L waits out the first benchmark

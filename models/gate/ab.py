@@ -15,64 +15,27 @@ still there.
 
 from __future__ import annotations
 
-import os
-import socket
 import statistics
-import subprocess
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from multiprocessing.connection import Connection
 from pathlib import Path
-
-import torch
 
 from models import schema
 from models.gate.instructions import Counted
-from models.gate.launch import install, last_line, start_side, write_names
+from models.gate.launch import install, write_names
 from models.gate.options import DEFAULT_MAX_PROCESS_PAIRS
 from models.gate.pairing import PairedTimes
 from models.gate.process_pairs import decide_over_processes
 from models.gate.rules import BenchmarkVerdict
-from models.gate.scheduler import Lockstep, Side
+from models.gate.scheduler import Lockstep
+from models.gate.sides import ProcessSide, start_process_side
 from models.gate.spread import Spreads
 from models.gate.worktree import base_worktree
-from models.probe import protocol
 from models.schema import Verdict
-
-LAYOUT_VARIABLE = "NNBENCH_AB_LAYOUT"  # padding in a side's environment, another length per process pair
-LAYOUT_STEP = 4160  # bytes more per process pair: a page and a cache line, so both alignments move
-SIDE_EXIT_SECONDS = 60  # a side that has not exited this long after its channel closed is killed
 
 # (checkout, label, pytest options) of each side to count; the counted sides in the same order.
 Counter = Callable[[list[tuple[Path, str, list[str]]]], list[Counted]]
-
-
-@dataclass(eq=False)
-class ProcessSide(Side):
-    """A side that is a process of ours: how it ended is its exit status and its log's last line."""
-
-    process: subprocess.Popen | None = None
-    log: Path | None = None
-
-    def why_it_stopped(self) -> str:
-        try:  # its channel is closed: it is on its way out
-            status = self.process.wait(timeout=SIDE_EXIT_SECONDS)
-        except subprocess.TimeoutExpired:
-            status = "none yet"
-        return f"pytest exit {status}: {last_line(self.log)}"
-
-    def close(self, at_once: bool = False) -> None:
-        """Close the channel and wait for the process to end; kill it where it does not, or `at_once`
-        (the run was interrupted, or failed)."""
-        self.channel.close()
-        try:
-            if at_once:
-                raise subprocess.TimeoutExpired(self.process.args, 0)
-            self.process.wait(timeout=SIDE_EXIT_SECONDS)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
 
 
 @dataclass
@@ -150,27 +113,6 @@ class ABRunner:
             or decide_over_processes(ratios, self.allowed(name), self.max_process_pairs) is None
         )
 
-    def _start(
-        self, root: Path, scratch: Path, label: str, names: list[str], extra: list[str], layout: int
-    ) -> ProcessSide:
-        ours, theirs = socket.socketpair()
-        cpus = sorted(os.sched_getaffinity(0))[-torch.get_num_threads() :]
-        env = {
-            protocol.CHANNEL_FD: str(theirs.fileno()),
-            protocol.CPUS: ",".join(map(str, cpus)),
-            # Another environment size per process pair: the stack, and what is laid out after it, moves.
-            LAYOUT_VARIABLE: "x" * (LAYOUT_STEP * layout),
-            protocol.LISTS: "1" if layout == 0 else "0",  # what a benchmark ran is listed once
-        }
-        log = scratch / f"{label.split()[0]}.log"
-        try:
-            process = start_side(
-                root, scratch, label, names, [*self.options, *extra], env, log, pass_fds=(theirs.fileno(),)
-            )
-        finally:
-            theirs.close()
-        return ProcessSide(label, Connection(ours.detach()), process=process, log=log)
-
     def _alternate(self, base_root: Path, scratch: Path, names: list[str], result: ABResult) -> dict[str, PairedTimes]:
         """One process pair over `names`; what each side ran, where not yet known, into `result`.
         Every other process pair starts the base first, so neither side always has the first pick of
@@ -183,7 +125,7 @@ class ABRunner:
         sides: dict[str, ProcessSide] = {}
         try:
             for root, label, extra in starts if index % 2 == 0 else starts[::-1]:
-                sides[label] = self._start(root, scratch, label, names, extra, index)
+                sides[label] = start_process_side(root, scratch, label, names, [*self.options, *extra], index)
             tree, base = sides["working tree"], sides[self.base_label]
             lockstep = Lockstep(self.threshold, self.max_pairs, {name: self.allowed(name) for name in names})
             timed = lockstep.run(tree, base, names)

@@ -1,17 +1,42 @@
-"""`history backfill A..B`: each first-parent commit of a range timed on this machine, in a worktree
-of its own, by the same harness a user runs (a fresh `pytest bench` there, that commit's own code),
-each run recorded in the store. A commit that cannot be timed (its run fails, or it predates the
-machine fingerprint) is skipped in one line, as `git bisect skip` does, and the others go on."""
+"""`history backfill A..B`: each first-parent commit of a range timed on this machine and recorded.
+
+Every commit gets a worktree of its own and, per run, a fresh `pytest bench` side process there (that
+commit's own code, the same harness a user runs), all started at once and timed in one round robin
+(models.history.round_robin): a slot of each commit in turn, on the same CPU, so that a neighbour's
+spell of load falls on every commit alike instead of on whichever ran during it. Each side's own
+pytest-benchmark document supplies what the store keeps (settings, params, MACs, its commit, the
+machine), with its statistics replaced by those of its slots: seconds per call, one round a slot.
+Each run starts its sides with another environment size and in the other order, as the gate's
+process pairs do, so a process's layout is a sample and not a constant.
+
+A commit that cannot be timed (it lacks the benchmarks, its run fails, it predates the machine
+fingerprint) is skipped in one line, as `git bisect skip` does, and the others go on. What a run
+timed is recorded before the next run starts: an interrupted backfill keeps every finished run.
+"""
 
 from __future__ import annotations
 
+import json
+import tempfile
 from collections.abc import Callable
+from contextlib import ExitStack
+from dataclasses import dataclass
 from pathlib import Path
 
+from pytest_benchmark.stats import Stats
+
+from models import schema
+from models.gate.launch import install
+from models.gate.sides import ProcessSide, start_process_side
 from models.gate.worktree import RevisionError, checked_out, first_parent_line, resolve_revision
+from models.history.documents import HISTORY_SCORE
 from models.history.recording import record_document
+from models.history.round_robin import DEFAULT_SLOTS, RoundRobin
 from models.history.store import HistoryError, Store
-from models.processes import fresh_pytest
+
+# The side's own pytest-benchmark timing only has to fill its document's other entries: the slots
+# are the measurement, so one short round is enough.
+SIDE_TIMING = ("--benchmark-enable", "--benchmark-min-rounds=1", "--benchmark-max-time=0", "--benchmark-warmup=off")
 
 
 def first_parent_range(rootdir: Path, revision_range: str) -> list[str]:
@@ -29,29 +54,96 @@ def first_parent_range(rootdir: Path, revision_range: str) -> list[str]:
     return commits
 
 
-def backfill(
-    store: Store, rootdir: Path, commits: list[str], pytest_arguments: list[str], runs: int, say: Callable[[str], None]
-) -> int:
-    """Time and record each commit `runs` times; how many runs were skipped."""
-    skipped = 0
-    for number, commit in enumerate(commits, 1):
-        for run in range(1, runs + 1):
-            where = f"commit {number} of {len(commits)}, run {run} of {runs}"
-            try:
-                with checked_out(rootdir, commit, "nnbench-backfill-") as tree:
-                    done = fresh_pytest(pytest_arguments, tree)
-            except RevisionError as error:
-                skipped += 1
-                say(f"history: skip {commit[:12]} ({where}): {error}")
-                continue
-            if done.document is None or done.status not in (0, 1):
-                skipped += 1
-                last = (done.output.strip().splitlines() or ["no output"])[-1]
-                say(f"history: skip {commit[:12]} ({where}): pytest exit {done.status}: {last}")
-                continue
-            try:
-                say(f"{record_document(store, done.document, f'backfill {commit[:12]}', rootdir)} ({where})")
-            except HistoryError as error:
-                skipped += 1
-                say(f"history: skip {commit[:12]} ({where}): {error}")
-    return skipped
+def slot_statistics(times: list[float]) -> dict:
+    """pytest-benchmark's statistics over slot times (seconds per call), a round a slot."""
+    stats = Stats()
+    for seconds in times:
+        stats.update(seconds)
+    return stats.as_dict()
+
+
+def timed_document(document: dict, times: dict[str, list[float]]) -> dict:
+    """A side's document with each benchmark's statistics those of its slots, and the score the store
+    keeps their q1; a benchmark it did not time in the round robin is left out."""
+    benchmarks = []
+    for bench in document.get("benchmarks", []):
+        if len(times.get(bench.get("fullname"), [])) > 1:
+            stats = slot_statistics(times[bench["fullname"]])
+            score = {schema.GATE_SCORE: stats[HISTORY_SCORE], schema.GATE_SECONDS: stats[HISTORY_SCORE]}
+            benchmarks.append({**bench, "stats": stats, "extra_info": {**bench.get("extra_info", {}), **score}})
+    return {**document, "benchmarks": benchmarks}
+
+
+@dataclass
+class Backfill:
+    store: Store
+    rootdir: Path
+    names: list[str]  # node ids, as the range's last commit collects them
+    options: list[str]  # pytest options every side gets (-k is in names already)
+    say: Callable[[str], None]
+    slots: int = DEFAULT_SLOTS
+
+    def run(self, commits: list[str], runs: int) -> int:
+        """Each commit timed in `runs` round robins; how many (commit, run)s were skipped."""
+        with ExitStack() as stack:
+            scratch = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="nnbench-backfill-")))
+            install(scratch, self.names)
+            trees, skipped = {}, 0
+            for number, commit in enumerate(commits, 1):
+                try:
+                    trees[commit] = stack.enter_context(checked_out(self.rootdir, commit, "nnbench-backfill-"))
+                except RevisionError as error:
+                    skipped += runs
+                    self.say(f"history: skip {commit[:12]} (commit {number} of {len(commits)}): {error}")
+            for run in range(runs):
+                skipped += self._round_robin(scratch, commits, trees, run, runs)
+            return skipped
+
+    def _round_robin(self, scratch: Path, commits: list[str], trees: dict[str, Path], run: int, runs: int) -> int:
+        order = [commit for commit in commits if commit in trees]
+        order = order if run % 2 == 0 else order[::-1]  # neither end always starts first
+        sides: dict[str, ProcessSide] = {}
+        try:
+            for commit in order:
+                options = [*self.options, *SIDE_TIMING, f"--benchmark-json={scratch / f'{commit}.json'}"]
+                try:
+                    sides[commit] = start_process_side(
+                        trees[commit], scratch, f"commit {commit[:12]}", self.names, options, run, commit
+                    )
+                except RevisionError as error:
+                    self.say(f"history: skip {commit[:12]} (run {run + 1} of {runs}): {error}")
+            timed = RoundRobin(self.slots).run(list(sides.values()), self.names)
+        except BaseException:  # an interrupt or a failure: no side outlives the backfill
+            for side in sides.values():
+                side.close(at_once=True)
+            raise
+        statuses = {commit: side.close() for commit, side in sides.items()}
+        skipped = len(order) - len(sides)
+        for commit in commits:
+            if commit in sides:
+                where = f"commit {commits.index(commit) + 1} of {len(commits)}, run {run + 1} of {runs}"
+                skipped += not self._record(scratch, commit, sides[commit], statuses[commit], timed, where)
+        return skipped
+
+    def _record(
+        self, scratch: Path, commit: str, side: ProcessSide, status: int | None, timed: dict, where: str
+    ) -> bool:
+        times = {name: by_side[side.label] for name, by_side in timed.items() if side.label in by_side}
+        path = scratch / f"{commit}.json"
+        try:
+            document = json.loads(path.read_text())
+            path.unlink()
+        except (OSError, ValueError):
+            document = None
+        if document is None or status not in (0, 1) or not times:
+            self.say(f"history: skip {commit[:12]} ({where}): {side.why_it_stopped()}")
+            return False
+        try:
+            recorded = record_document(
+                self.store, timed_document(document, times), f"backfill {commit[:12]}", self.rootdir
+            )
+            self.say(f"{recorded} ({where})")
+        except HistoryError as error:
+            self.say(f"history: skip {commit[:12]} ({where}): {error}")
+            return False
+        return True

@@ -9,10 +9,11 @@ from pathlib import Path
 
 from models.history import series as series_module
 from models.history import show
-from models.history.backfill import backfill, first_parent_range
+from models.history.backfill import Backfill, first_parent_range
 from models.history.recording import import_files
+from models.history.round_robin import DEFAULT_SLOTS
 from models.history.store import HistoryError, Store, store_url
-from models.processes import HISTORY_VARIABLE, interrupt_on_sigterm
+from models.processes import HISTORY_VARIABLE, interrupt_on_sigterm, node_ids
 
 
 def add_parser(verbs) -> None:
@@ -31,7 +32,16 @@ def add_parser(verbs) -> None:
     filling = actions.add_parser("backfill", help="time each first-parent commit of A..B here and record it")
     filling.add_argument("range", metavar="A..B", help="the commits after A up to B, e.g. HEAD~12..HEAD")
     filling.add_argument("-k", dest="expression", metavar="EXPR", help="pytest's -k: the benchmarks to time")
-    filling.add_argument("--runs", type=int, default=3, metavar="N", help="fresh runs per commit (default: 3)")
+    filling.add_argument(
+        "--runs", type=int, default=3, metavar="N", help="round robins, each of fresh processes (default: 3)"
+    )
+    filling.add_argument(
+        "--slots",
+        type=int,
+        default=DEFAULT_SLOTS,
+        metavar="N",
+        help=f"timed slots per commit and benchmark in a round robin (default: {DEFAULT_SLOTS})",
+    )
     filling.add_argument(
         "--pytest", default="", metavar="OPTIONS", help="more options for each run, shell-quoted (default: none)"
     )
@@ -61,11 +71,19 @@ def _import(arguments: argparse.Namespace, store: Store, rootdir: Path) -> int:
 def _backfill(arguments: argparse.Namespace, store: Store, rootdir: Path) -> int:
     interrupt_on_sigterm()  # a cancelled job unwinds as Ctrl-C does: no worktree or pytest is left behind
     commits = first_parent_range(rootdir, arguments.range)
-    selection = ["-k", arguments.expression] if arguments.expression else []
-    pytest_arguments = ["bench", *selection, *shlex.split(arguments.pytest)]
-    print(f"history: backfill of {len(commits)} commit(s), {arguments.runs} run(s) each, into {store.shown_url}")
-    skipped = backfill(store, rootdir, commits, pytest_arguments, arguments.runs, lambda line: print(line, flush=True))
-    return 1 if skipped else 0
+    if arguments.runs < 1 or arguments.slots < 2:
+        raise HistoryError("history: --runs must be at least 1 and --slots at least 2")
+    options = shlex.split(arguments.pytest)
+    names = node_ids(rootdir, ["bench", *(["-k", arguments.expression] if arguments.expression else []), *options])
+    if not names:
+        raise HistoryError(f"history: no benchmark under bench/ matches -k {arguments.expression!r} here")
+    print(
+        f"history: backfill of {len(commits)} commit(s) x {len(names)} benchmark(s), {arguments.runs} run(s) "
+        f"of {arguments.slots} round-robin slot(s) each, into {store.shown_url}",
+        flush=True,
+    )
+    filling = Backfill(store, rootdir, names, options, lambda line: print(line, flush=True), arguments.slots)
+    return 1 if filling.run(commits, arguments.runs) else 0
 
 
 def _show(arguments: argparse.Namespace, store: Store, rootdir: Path) -> int:

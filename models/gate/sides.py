@@ -1,0 +1,79 @@
+"""A timing side that is a process of ours: a fresh `pytest bench` of one checkout, started with the
+probe's side plugin and a socket pair to the scheduler, pinned to the timing CPUs inside its slots.
+
+The A/B runner (models.gate.ab) starts two per process pair; the history's backfill
+(models.history.backfill) one per commit of a range, all timed in one round robin.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+from dataclasses import dataclass
+from multiprocessing.connection import Connection
+from pathlib import Path
+
+import torch
+
+from models.gate.launch import last_line, start_side
+from models.gate.scheduler import Side
+from models.probe import protocol
+
+LAYOUT_VARIABLE = "NNBENCH_AB_LAYOUT"  # padding in a side's environment, another length per process pair
+LAYOUT_STEP = 4160  # bytes more per process pair: a page and a cache line, so both alignments move
+SIDE_EXIT_SECONDS = 60  # a side that has not exited this long after its channel closed is killed
+
+
+@dataclass(eq=False)
+class ProcessSide(Side):
+    """A side that is a process of ours: how it ended is its exit status and its log's last line."""
+
+    process: subprocess.Popen | None = None
+    log: Path | None = None
+
+    def why_it_stopped(self) -> str:
+        try:  # its channel is closed: it is on its way out
+            status = self.process.wait(timeout=SIDE_EXIT_SECONDS)
+        except subprocess.TimeoutExpired:
+            status = "none yet"
+        return f"pytest exit {status}: {last_line(self.log)}"
+
+    def close(self, at_once: bool = False) -> int | None:
+        """Close the channel and wait for the process to end; kill it where it does not, or `at_once`
+        (the run was interrupted, or failed). Its exit status (None where it was killed)."""
+        self.channel.close()
+        try:
+            if at_once:
+                raise subprocess.TimeoutExpired(self.process.args, 0)
+            return self.process.wait(timeout=SIDE_EXIT_SECONDS)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+            return None
+
+
+def timing_cpus() -> list[int]:
+    """The CPUs every side is timed on: the last `torch.get_num_threads()` this process may use."""
+    return sorted(os.sched_getaffinity(0))[-torch.get_num_threads() :]
+
+
+def start_process_side(
+    root: Path, scratch: Path, label: str, names: list[str], options: list[str], layout: int, log_name: str = ""
+) -> ProcessSide:
+    """A side process in `root` over `names` with `options`; `layout` sets its environment's padding
+    (another per process pair); its output into `scratch/log_name.log` (default: the label's first word)."""
+    ours, theirs = socket.socketpair()
+    env = {
+        protocol.CHANNEL_FD: str(theirs.fileno()),
+        protocol.CPUS: ",".join(map(str, timing_cpus())),
+        # Another environment size per process pair: the stack, and what is laid out after it, moves.
+        LAYOUT_VARIABLE: "x" * (LAYOUT_STEP * layout),
+        protocol.LISTS: "1" if layout == 0 else "0",  # what a benchmark ran is listed once
+    }
+    log = scratch / f"{log_name or label.split()[0]}.log"
+    try:
+        process = start_side(root, scratch, label, names, options, env, log, pass_fds=(theirs.fileno(),))
+    finally:
+        theirs.close()
+    return ProcessSide(label, Connection(ours.detach()), process=process, log=log)
