@@ -68,6 +68,18 @@ def first_parent_line(rootdir: Path, good: str, bad: str) -> list[str] | None:
     return _git(rootdir, "rev-list", "--first-parent", "--reverse", f"{good}..{bad}").stdout.split()
 
 
+def head_first_parent_line(rootdir: Path) -> list[str] | None:
+    """HEAD's first-parent line, oldest first; None where rootdir is not a git checkout (or no git)."""
+    listed = _git(rootdir, "rev-list", "--first-parent", "--reverse", "HEAD")
+    return listed.stdout.split() if listed.returncode == 0 else None
+
+
+def parents_of(rootdir: Path, sha: str) -> list[str] | None:
+    """A commit's parents, first parent first; None where git does not know the commit."""
+    listed = _git(rootdir, "rev-list", "--parents", "-n", "1", sha, "--")
+    return listed.stdout.split()[1:] if listed.returncode == 0 and listed.stdout.strip() else None
+
+
 def commits_since(rootdir: Path, commit: str) -> int | None:
     """How many first-parent commits HEAD is past `commit`; None where git cannot tell."""
     done = _git(rootdir, "rev-list", "--count", "--first-parent", f"{commit}..HEAD")

@@ -7,6 +7,7 @@ import argparse
 import shlex
 from pathlib import Path
 
+from models.gate.worktree import head_first_parent_line
 from models.history import series as series_module
 from models.history import show
 from models.history.backfill import Backfill, first_parent_range
@@ -89,7 +90,7 @@ def _backfill(arguments: argparse.Namespace, store: Store, rootdir: Path) -> int
 def _show(arguments: argparse.Namespace, store: Store, rootdir: Path) -> int:
     wanted = _machine_filter(arguments.machine)
     rows = [row for row in store.rows() if wanted(row)]
-    order = series_module.first_parent_order(rootdir)
+    order = head_first_parent_line(rootdir)
     found, left_out = series_module.build(rows, order, series_module.selector(arguments.expression))
     if not found:
         raise HistoryError(f"history: no benchmark in {store.shown_url} has a history matching the selection")

@@ -4,27 +4,17 @@
 from __future__ import annotations
 
 import json
-import subprocess
 from pathlib import Path
 
+from models.gate.worktree import parents_of
 from models.history.documents import run_of
 from models.history.store import HistoryError, Store
-
-
-def commit_parents(rootdir: Path, sha: str | None) -> list[str] | None:
-    """A commit's parents, first parent first; None where git does not know the commit."""
-    if not sha:
-        return None
-    listed = subprocess.run(
-        ["git", "rev-list", "--parents", "-n", "1", sha, "--"], cwd=rootdir, capture_output=True, text=True
-    )
-    return listed.stdout.split()[1:] if listed.returncode == 0 and listed.stdout.strip() else None
 
 
 def record_document(store: Store, document: dict, source: str, rootdir: Path) -> str:
     """Store one document's run: the line that says what happened."""
     sha = (document.get("commit_info") or {}).get("id") if isinstance(document, dict) else None
-    run, results = run_of(document, source, commit_parents(rootdir, sha))
+    run, results = run_of(document, source, parents_of(rootdir, sha) if sha else None)
     stored = store.record(run, results)
     what = f"{len(results)} result(s) of run {run.id[:12]} (commit {(run.commit_sha or 'unversioned')[:12]})"
     return f"history: {'recorded' if stored else 'already stored:'} {what} in {store.shown_url}"

@@ -4,10 +4,8 @@ order (a commit's several runs are one point with several scores), each with its
 from __future__ import annotations
 
 import json
-import subprocess
 from collections import defaultdict
 from dataclasses import dataclass
-from pathlib import Path
 
 # pytest's own -k parser: not public API, but the same language users type for `pytest -k`; its error's
 # class moved between releases (ParseError, then a SyntaxError subclass), hence the broad except below.
@@ -32,14 +30,6 @@ class Series:
     machine: str  # the CPU model, for reading
     points: tuple[Point, ...]
     changes: tuple[ChangePoint, ...]
-
-
-def first_parent_order(rootdir: Path) -> list[str] | None:
-    """HEAD's first-parent line, oldest first; None where rootdir is not a git checkout."""
-    listed = subprocess.run(
-        ["git", "rev-list", "--first-parent", "--reverse", "HEAD"], cwd=rootdir, capture_output=True, text=True
-    )
-    return listed.stdout.split() if listed.returncode == 0 else None
 
 
 def selector(expression: str | None):
