@@ -1,6 +1,7 @@
 """A real PostgreSQL server for the history tests: Debian's `postgresql` package (which .ci/run
 installs), started in a folder of its own on a free local port with trust auth, and stopped and
-removed afterwards. Where none can be started the tests that need it skip, saying why in one line."""
+removed afterwards. Where none can be started the tests that need it skip, saying why in one line;
+bench/history_postgres_evidence.py starts one the same way."""
 
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ import shutil
 import socket
 import subprocess
 import tempfile
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 import pytest
@@ -31,19 +34,28 @@ def _free_port() -> int:
         return probe.getsockname()[1]
 
 
+class ServerUnavailable(RuntimeError):
+    """No server could be started here; the message says why in one line."""
+
+
 def _as_server_user(command: list[str]) -> list[str]:
     if os.geteuid() != 0:
         return command
     if shutil.which("runuser") is None:
-        pytest.skip("PostgreSQL: running as root without runuser, and initdb refuses root")
+        raise ServerUnavailable("PostgreSQL: running as root without runuser, and initdb refuses root")
     return ["runuser", "-u", SERVER_USER, "--", *command]
 
 
-@pytest.fixture(scope="session")
-def postgresql_url():
+def _last_line(text: str) -> str:
+    return (text.strip().splitlines() or ["?"])[-1]
+
+
+@contextmanager
+def running_server() -> Iterator[str]:
+    """A fresh server for the block: its URL; stopped and its folder removed when the block ends."""
     binaries = _binaries()
     if binaries is None:
-        pytest.skip("PostgreSQL: no server installed (apt-get install postgresql); the SQLite tests still ran")
+        raise ServerUnavailable("PostgreSQL: no server installed (apt-get install postgresql)")
     folder = Path(tempfile.mkdtemp(prefix="nnbench-postgres-"))
     data, port = folder / "data", _free_port()
     try:
@@ -55,7 +67,7 @@ def postgresql_url():
             text=True,
         )
         if initdb.returncode != 0:
-            pytest.skip(f"PostgreSQL: initdb failed: {(initdb.stderr.strip().splitlines() or ['?'])[-1]}")
+            raise ServerUnavailable(f"PostgreSQL: initdb failed: {_last_line(initdb.stderr)}")
         options = f"-k {folder} -p {port} -c listen_addresses=127.0.0.1"
         started = subprocess.run(
             _as_server_user(
@@ -65,7 +77,7 @@ def postgresql_url():
             text=True,
         )
         if started.returncode != 0:
-            pytest.skip(f"PostgreSQL: the server did not start: {(started.stdout.strip().splitlines() or ['?'])[-1]}")
+            raise ServerUnavailable(f"PostgreSQL: the server did not start: {_last_line(started.stdout)}")
         try:
             yield f"postgresql://nnbench@127.0.0.1:{port}/postgres"
         finally:
@@ -75,3 +87,13 @@ def postgresql_url():
             )
     finally:
         shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def postgresql_url():
+    with ExitStack() as stack:
+        try:
+            url = stack.enter_context(running_server())
+        except ServerUnavailable as why:
+            pytest.skip(f"{why}; the SQLite tests still ran")
+        yield url

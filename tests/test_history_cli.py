@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import random
 import re
@@ -11,6 +12,7 @@ import pytest
 from history_documents import commits, document, git
 
 from models.cli import main
+from models.history.backfill import groups
 from models.history.store import Store
 from models.processes import HISTORY_VARIABLE, child_environment
 
@@ -172,6 +174,34 @@ def test_backfill_times_each_commit_in_its_own_worktree_and_skips_one_that_canno
 )
 def test_a_bad_backfill_range_is_one_line(repository, capsys, revisions, message):
     assert main(["history", "backfill", revisions]) == 2
+    error = capsys.readouterr().err.strip()
+    assert message in error and "\n" not in error
+
+
+@pytest.mark.parametrize("length", range(1, 30))
+@pytest.mark.parametrize("size", [2, 3, 12])
+def test_a_long_range_goes_in_groups_that_share_a_commit_with_their_neighbours(length, size):
+    commits = [f"c{i}" for i in range(length)]
+    grouped = groups(commits, size)
+    assert (
+        all(1 <= len(group) <= size for group in grouped) and grouped[0][0] == "c0" and grouped[-1][-1] == commits[-1]
+    )
+    assert all(before[-1] == after[0] for before, after in itertools.pairwise(grouped))
+    assert sorted({commit for group in grouped for commit in group}) == sorted(commits)
+    assert len(grouped) == 1 or all(len(group) > 1 for group in grouped)
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        (["--runs", "0"], "--runs must be at least 1, --slots and --at-once at least 2"),
+        (["--slots", "1"], "--runs must be at least 1, --slots and --at-once at least 2"),
+        (["--at-once", "1"], "--runs must be at least 1, --slots and --at-once at least 2"),
+        (["-k", "nosuch"], "no benchmark under bench/ matches -k 'nosuch' here"),
+    ],
+)
+def test_a_backfill_with_nothing_to_time_is_one_line(repository, capsys, options, message):
+    assert main(["history", "backfill", "HEAD~2..HEAD", *options]) == 2
     error = capsys.readouterr().err.strip()
     assert message in error and "\n" not in error
 

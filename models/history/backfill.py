@@ -34,6 +34,7 @@ from models.history.recording import record_document
 from models.history.round_robin import DEFAULT_SLOTS, RoundRobin
 from models.history.store import HistoryError, Store
 
+DEFAULT_AT_ONCE = 12  # side processes alive at once: each holds torch and its models (0.7-1.5 GB)
 # The side's own pytest-benchmark timing only has to fill its document's other entries: the slots
 # are the measurement, so one short round is enough.
 SIDE_TIMING = ("--benchmark-enable", "--benchmark-min-rounds=1", "--benchmark-max-time=0", "--benchmark-warmup=off")
@@ -74,6 +75,14 @@ def timed_document(document: dict, times: dict[str, list[float]]) -> dict:
     return {**document, "benchmarks": benchmarks}
 
 
+def groups(commits: list[str], size: int) -> list[list[str]]:
+    """The range in groups of at most `size` commits timed together, each group's last commit the
+    next one's first, so that every group shares a commit, measured in both, with its neighbour."""
+    if len(commits) <= size:
+        return [commits]
+    return [commits[start : start + size] for start in range(0, len(commits) - 1, size - 1)]
+
+
 @dataclass
 class Backfill:
     store: Store
@@ -82,25 +91,31 @@ class Backfill:
     options: list[str]  # pytest options every side gets (-k is in names already)
     say: Callable[[str], None]
     slots: int = DEFAULT_SLOTS
+    at_once: int = DEFAULT_AT_ONCE
 
     def run(self, commits: list[str], runs: int) -> int:
         """Each commit timed in `runs` round robins; how many (commit, run)s were skipped."""
+        return sum(self._group(commits, group, runs) for group in groups(commits, self.at_once))
+
+    def _group(self, commits: list[str], group: list[str], runs: int) -> int:
         with ExitStack() as stack:
             scratch = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="nnbench-backfill-")))
             install(scratch, self.names)
             trees, skipped = {}, 0
-            for number, commit in enumerate(commits, 1):
+            for commit in group:
                 try:
                     trees[commit] = stack.enter_context(checked_out(self.rootdir, commit, "nnbench-backfill-"))
                 except RevisionError as error:
                     skipped += runs
-                    self.say(f"history: skip {commit[:12]} (commit {number} of {len(commits)}): {error}")
+                    self.say(
+                        f"history: skip {commit[:12]} (commit {commits.index(commit) + 1} of {len(commits)}): {error}"
+                    )
             for run in range(runs):
                 skipped += self._round_robin(scratch, commits, trees, run, runs)
             return skipped
 
     def _round_robin(self, scratch: Path, commits: list[str], trees: dict[str, Path], run: int, runs: int) -> int:
-        order = [commit for commit in commits if commit in trees]
+        order = [commit for commit in commits if commit in trees]  # this group's, oldest first
         order = order if run % 2 == 0 else order[::-1]  # neither end always starts first
         sides: dict[str, ProcessSide] = {}
         try:

@@ -4,13 +4,14 @@ same store: --history URL, else $NNBENCH_HISTORY, else the default file under .b
 from __future__ import annotations
 
 import argparse
+import functools
 import shlex
 from pathlib import Path
 
 from models.gate.worktree import head_first_parent_line
 from models.history import series as series_module
 from models.history import show
-from models.history.backfill import Backfill, first_parent_range
+from models.history.backfill import DEFAULT_AT_ONCE, Backfill, first_parent_range
 from models.history.recording import import_files
 from models.history.round_robin import DEFAULT_SLOTS
 from models.history.store import HistoryError, Store, store_url
@@ -44,6 +45,13 @@ def add_parser(verbs) -> None:
         help=f"timed slots per commit and benchmark in a round robin (default: {DEFAULT_SLOTS})",
     )
     filling.add_argument(
+        "--at-once",
+        type=int,
+        default=DEFAULT_AT_ONCE,
+        metavar="N",
+        help=f"commits timed together, a process each; a longer range goes in groups (default: {DEFAULT_AT_ONCE})",
+    )
+    filling.add_argument(
         "--pytest", default="", metavar="OPTIONS", help="more options for each run, shell-quoted (default: none)"
     )
     showing = actions.add_parser(
@@ -72,8 +80,8 @@ def _import(arguments: argparse.Namespace, store: Store, rootdir: Path) -> int:
 def _backfill(arguments: argparse.Namespace, store: Store, rootdir: Path) -> int:
     interrupt_on_sigterm()  # a cancelled job unwinds as Ctrl-C does: no worktree or pytest is left behind
     commits = first_parent_range(rootdir, arguments.range)
-    if arguments.runs < 1 or arguments.slots < 2:
-        raise HistoryError("history: --runs must be at least 1 and --slots at least 2")
+    if arguments.runs < 1 or arguments.slots < 2 or arguments.at_once < 2:
+        raise HistoryError("history: --runs must be at least 1, --slots and --at-once at least 2")
     options = shlex.split(arguments.pytest)
     names = node_ids(rootdir, ["bench", *(["-k", arguments.expression] if arguments.expression else []), *options])
     if not names:
@@ -83,7 +91,8 @@ def _backfill(arguments: argparse.Namespace, store: Store, rootdir: Path) -> int
         f"of {arguments.slots} round-robin slot(s) each, into {store.shown_url}",
         flush=True,
     )
-    filling = Backfill(store, rootdir, names, options, lambda line: print(line, flush=True), arguments.slots)
+    say = functools.partial(print, flush=True)
+    filling = Backfill(store, rootdir, names, options, say, arguments.slots, arguments.at_once)
     return 1 if filling.run(commits, arguments.runs) else 0
 
 
