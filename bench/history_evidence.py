@@ -39,6 +39,7 @@ def _linear_and_a_twentieth_again(self, input):
     return _linear_forward(self, input)
 _torch.nn.Linear.forward = _linear_and_a_twentieth_again
 """
+LINEAR_WAIT = ("Linear", "every Linear forward +5% (busy-wait)", slowed("Linear")(0.05))  # --linear-change wait
 CHANGED_AT = {
     4: ("Linear", "every Linear forward computes a twentieth of its outputs twice", LINEAR_EXTRA_WORK),
     8: ("Conv2d", "every Conv2d forward +20% (busy-wait)", slowed("Conv2d")(0.20)),
@@ -50,12 +51,12 @@ def git(clone: Path, *arguments: str) -> str:
     return subprocess.run(command, cwd=clone, check=True, capture_output=True, text=True).stdout.strip()
 
 
-def constructed(clone: Path) -> list[str]:
+def constructed(clone: Path, changes: dict) -> list[str]:
     """The 12 commits, oldest first."""
     shas = []
     for number in range(1, 13):
-        if number in CHANGED_AT:
-            layer, message, code = CHANGED_AT[number]
+        if number in changes:
+            layer, message, code = changes[number]
             init = clone / "models" / "__init__.py"
             init.write_text(init.read_text() + f"\n{BEGIN} ({layer})\n{code}{END}\n")
         else:
@@ -146,6 +147,13 @@ def main() -> None:
     parser.add_argument("--linear", default="test_inference and mlp-bs64", help="-k of the --instructions bisect")
     parser.add_argument("--pytest", default="", help="more options for each backfill side")
     parser.add_argument(
+        "--linear-change",
+        choices=("work", "wait"),
+        default="work",
+        help="commit 4: a twentieth of each Linear's outputs computed again (work), or a 5%% busy-wait (wait)",
+    )
+    parser.add_argument("--no-bisect", action="store_true", help="backfills and shows only")
+    parser.add_argument(
         "--unchanged", type=int, metavar="K", help="instead: K docs-only commits, the smoke set at each with --history"
     )
     arguments = parser.parse_args()
@@ -155,7 +163,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="nnbench-history-evidence-") as scratch:
         clone = Path(scratch) / "clone"
         subprocess.run(["git", "clone", "--quiet", str(ROOT), str(clone)], check=True)
-        shas = constructed(clone)
+        changes = {**CHANGED_AT, **({4: LINEAR_WAIT} if arguments.linear_change == "wait" else {})}
+        shas = constructed(clone, changes)
         where = {sha[:12]: number for number, sha in enumerate(shas, 1)}
         print("commits: " + ", ".join(f"{n} {sha[:12]}" for n, sha in enumerate(shas, 1)), flush=True)
         right = 0
@@ -177,6 +186,8 @@ def main() -> None:
         print(
             f"constructed history: both change points at their commits, none elsewhere: {right} of {arguments.repeat}"
         )
+        if arguments.no_bisect:
+            return
         conv, _ = timed(clone, store, "bisect", "--good", "HEAD~12", "-k", arguments.conv)
         linear, _ = timed(clone, store, "bisect", "--good", "HEAD~12", "-k", arguments.linear, "--instructions")
         for label, output in (("time bisect (conv)", conv), ("instructions bisect (linear)", linear)):

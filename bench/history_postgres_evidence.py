@@ -11,6 +11,7 @@ exit status, wall time and output.
 from __future__ import annotations
 
 import argparse
+import shlex
 import subprocess
 import sys
 import time
@@ -23,7 +24,7 @@ from postgres_server import ServerUnavailable, running_server  # noqa: E402 (tes
 
 
 def shown(command: list[str], done: subprocess.CompletedProcess, seconds: float) -> None:
-    print(f"$ {' '.join(command)}   # exit {done.returncode}, {seconds:.0f} s")
+    print(f"$ {shlex.join(command)}   # exit {done.returncode}, {seconds:.0f} s")
     print((done.stdout + done.stderr).strip(), flush=True)
 
 
@@ -43,7 +44,7 @@ def main() -> int:
                 output, _ = runner.communicate()
                 recorded = [line for line in output.splitlines() if line.startswith("history:")]
                 print(
-                    f"$ pytest bench -q -k {arguments.expression!r} --history={url}   # runner {number} of 2, "
+                    f"$ {shlex.join(['pytest', *command[3:]])}   # runner {number} of 2, "
                     f"started at once; exit {runner.returncode}, {time.perf_counter() - started:.0f} s"
                 )
                 print("\n".join(recorded) or output[-500:], flush=True)

@@ -41,12 +41,20 @@ def _rows(series: Series) -> list[tuple[str, str, str, str, str]]:
     ]
 
 
+def _counted(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
 def _title(series: Series) -> str:
-    samples, found = sum(len(point.scores) for point in series.points), len(series.changes)
-    return (
-        f"{_short(series.name)} on {series.machine} [{series.machine_key}]: {len(series.points)} commits, "
-        f"{samples} samples, {found} change point{'s' if found != 1 else ''}"
+    samples = sum(len(point.scores) for point in series.points)
+    counts = ", ".join(
+        (
+            _counted(len(series.points), "commit"),
+            _counted(samples, "sample"),
+            _counted(len(series.changes), "change point"),
+        )
     )
+    return f"{_short(series.name)} on {series.machine} [{series.machine_key}]: {counts}"
 
 
 HEADER = ("commit", "committed", "q1 ms (median)", "samples", "")
