@@ -86,3 +86,66 @@ def test_one_run_a_commit_does_not_make_a_five_percent_step_significant_under_tw
     assert sum(8 in indices for indices in found) >= 18
     assert sum(4 in indices for indices in found) <= 4
     assert all(set(indices) <= {3, 4, 5, 8} for indices in found)
+
+
+def round_robins_of(history: list[list[float]]) -> list[list[str]]:
+    """Each commit's j-th run timed in round robin j, as a backfill's runs are."""
+    return [[f"round robin {run}" for run in range(len(commit))] for commit in history]
+
+
+@st.composite
+def round_robin_histories(draw):
+    """A noisy history where every commit has the same runs, one per round robin, and an offset of
+    up to 10% either way for each round robin."""
+    commits = draw(st.integers(2 * MIN_SEGMENT, 12))
+    runs = draw(st.integers(2, 3))
+    rng = random.Random(draw(st.integers(0, 2**32)))
+    step_at, step = draw(st.integers(MIN_SEGMENT, commits - MIN_SEGMENT)), draw(st.floats(0.8, 1.3))
+    history = [
+        [(1.0 if index < step_at else step) * (1 + rng.gauss(0, 0.01)) for _ in range(runs)] for index in range(commits)
+    ]
+    offsets = draw(st.lists(st.floats(0.9, 1.1), min_size=runs, max_size=runs))
+    return history, offsets
+
+
+@given(round_robin_histories())
+def test_what_a_round_robin_shared_does_not_move_a_change_point(drawn):
+    history, offsets = drawn
+    shifted = [[score * offset for score, offset in zip(commit, offsets, strict=True)] for commit in history]
+    found = change_points(history, round_robins_of(history))
+    found_shifted = change_points(shifted, round_robins_of(shifted))
+    assert [change.index for change in found_shifted] == [change.index for change in found]
+    assert [change.change for change in found_shifted] == pytest.approx([change.change for change in found], abs=1e-6)
+
+
+@given(noisy_histories())
+def test_a_round_robin_at_one_commit_only_changes_nothing(history):
+    # each run alone in its round robin: no offset can be told from its commit's level
+    alone = [[f"{index}-{run}" for run in range(len(commit))] for index, commit in enumerate(history)]
+    assert change_points(history, alone) == change_points(history)
+
+
+def shared_round_robins(seed: int, steps: bool) -> list[list[float]]:
+    """The constructed history (or a flat one) with 1% noise per run, each of 3 round robins moving
+    all its runs by the same Gaussian 8%: the spread measured between a backfill's round robins."""
+    rng = random.Random(seed)
+    offsets = [1 + rng.gauss(0, 0.08) for _ in range(3)]
+    level = [1.0] * 4 + [1.05] * 4 + [1.05 * 1.2] * 4 if steps else [1.0] * 12
+    return [[value * offset * (1 + rng.gauss(0, 0.01)) for offset in offsets] for value in level]
+
+
+def test_with_their_round_robins_both_steps_are_found_under_shared_offsets():
+    found = [change_points(h, round_robins_of(h)) for h in (shared_round_robins(s, True) for s in range(20))]
+    assert [[change.index for change in changes] for changes in found] == [[4, 8]] * 20
+    assert all(changes[0].change == pytest.approx(0.05, abs=0.015) for changes in found)
+
+
+def test_without_their_round_robins_shared_offsets_hide_the_five_percent_step():
+    found = [[c.index for c in change_points(shared_round_robins(seed, True))] for seed in range(20)]
+    assert sum(4 in indices for indices in found) <= 4
+    assert all(8 in indices for indices in found)
+
+
+def test_shared_offsets_over_unchanged_commits_are_not_change_points():
+    flat = [shared_round_robins(seed, False) for seed in range(20)]
+    assert sum(bool(change_points(history, round_robins_of(history))) for history in flat) <= 1

@@ -152,15 +152,19 @@ def test_backfill_times_each_commit_in_its_own_worktree_and_skips_one_that_canno
         git(tmp_path, "add", "-A")
         git(tmp_path, "commit", "-q", "-m", message)
         shas.append(git(tmp_path, "rev-parse", "HEAD"))
-    assert main(["history", "backfill", f"{shas[0]}..HEAD", "--runs", "1", "--slots", "3", "-k", "8"]) == 1
+    assert main(["history", "backfill", f"{shas[0]}..HEAD", "--runs", "2", "--slots", "3", "-k", "8"]) == 1
     lines = capsys.readouterr().out.splitlines()
-    assert lines[0].startswith("history: backfill of 3 commit(s) x 1 benchmark(s), 1 run(s) of 3 round-robin slot(s)")
+    assert lines[0].startswith("history: backfill of 3 commit(s) x 1 benchmark(s), 2 run(s) of 3 round-robin slot(s)")
     assert lines[1].startswith("history: recorded 1 result(s) of run ") and f"(commit {shas[1][:12]})" in lines[1]
-    assert lines[2].startswith(f"history: skip {shas[2][:12]} (commit 2 of 3, run 1 of 1): pytest exit ")
+    assert lines[2].startswith(f"history: skip {shas[2][:12]} (commit 2 of 3, run 1 of 2): pytest exit ")
     assert f"(commit {shas[3][:12]})" in lines[3]
     with Store(f"sqlite:///{tmp_path / '.benchmarks' / 'history.sqlite'}") as store:
         rows = store.rows()
-    assert sorted(row["commit_sha"] for row in rows) == sorted([shas[1], shas[3]])
+    assert sorted(row["commit_sha"] for row in rows) == sorted([shas[1], shas[3]] * 2)
+    by_round_robin = {}  # each run's commits were timed in one round robin, each run in another
+    for row in rows:
+        by_round_robin.setdefault(row["round_robin"], set()).add(row["commit_sha"])
+    assert list(by_round_robin.values()) == [{shas[1], shas[3]}] * 2 and None not in by_round_robin
     for row in rows:  # the statistics are the round robin's: a round a slot, the score their q1
         stats = json.loads(row["stats"])
         assert stats["rounds"] == 3 and row["score"] == stats["q1"] and stats["min"] <= stats["q1"] <= stats["max"]

@@ -3,6 +3,7 @@ schema versioned; every bad URL or document said in one line."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import subprocess
 import sys
@@ -12,7 +13,7 @@ import sqlalchemy as sa
 from history_documents import document
 
 from models.history.documents import run_of
-from models.history.store import SCHEMA_VERSION, HistoryError, Store, schema_table
+from models.history.store import SCHEMA_VERSION, HistoryError, Store, results_table, schema_table
 
 
 def sqlite_url(tmp_path) -> str:
@@ -83,6 +84,38 @@ def test_a_store_written_by_a_newer_schema_is_refused_not_misread(tmp_path):
         Store(url)
 
 
+def written_at_schema_1(url: str) -> None:
+    """A store as schema 1 left it (no runs.round_robin), holding one run."""
+    Store(url).close()
+    run, results = run_of(document("a" * 40, {"test_a": 1e-3}), "schema 1")
+    engine = sa.create_engine(url)
+    with engine.begin() as connection:
+        connection.execute(sa.text("ALTER TABLE runs DROP COLUMN round_robin"))
+        connection.execute(sa.update(schema_table).values(version=1))
+        columns = {key: value for key, value in dataclasses.asdict(run).items() if key != "round_robin"}
+        connection.execute(sa.insert(sa.table("runs", *map(sa.column, columns))).values(**columns))
+        connection.execute(sa.insert(results_table), [{"run_id": run.id, **dataclasses.asdict(r)} for r in results])
+    engine.dispose()
+
+
+def upgraded_in_place(url: str) -> None:
+    written_at_schema_1(url)
+    run, results = run_of(document("b" * 40, {"test_a": 2e-3}), "schema 2")
+    with Store(url) as store:
+        assert store.record(dataclasses.replace(run, round_robin="r1"), results)
+        round_robins = {row["source"]: row["round_robin"] for row in store.rows()}
+    engine = sa.create_engine(url)
+    with engine.connect() as connection:
+        versions = connection.execute(sa.select(schema_table.c.version)).scalars().all()
+    engine.dispose()
+    assert round_robins == {"schema 1": None, "schema 2": "r1"}
+    assert sorted(versions) == [1, *range(2, SCHEMA_VERSION + 1)]
+
+
+def test_a_schema_1_store_is_upgraded_in_place_keeping_its_runs(tmp_path):
+    upgraded_in_place(sqlite_url(tmp_path))
+
+
 RECORDER = """
 import json, sys
 from models.history.documents import run_of
@@ -123,3 +156,11 @@ def test_processes_recording_at_once_into_postgresql_all_land_and_read_back(post
         rows = store.rows()
     assert len({row["run_id"] for row in rows}) == 20
     assert {row["cpu_model"] for row in rows} == {"Test CPU"}
+
+
+def test_a_schema_1_postgresql_store_is_upgraded_in_place_keeping_its_runs(postgresql_url):
+    engine = sa.create_engine(postgresql_url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:  # a database of its own: the server is the session's
+        connection.execute(sa.text("CREATE DATABASE schema_upgrade"))
+    engine.dispose()
+    upgraded_in_place(sa.engine.make_url(postgresql_url).set(database="schema_upgrade").render_as_string(False))

@@ -7,7 +7,8 @@ spell of load falls on every commit alike instead of on whichever ran during it.
 pytest-benchmark document supplies what the store keeps (settings, params, MACs, its commit, the
 machine), with its statistics replaced by those of its slots: seconds per call, one round a slot.
 Each run starts its sides with another environment size and in the other order, as the gate's
-process pairs do, so a process's layout is a sample and not a constant.
+process pairs do, so a process's layout is a sample and not a constant. Every run records the id
+of its round robin, which the change-point test uses to take out what that round robin shared.
 
 A commit that cannot be timed (it lacks the benchmarks, its run fails, it predates the machine
 fingerprint) is skipped in one line, as `git bisect skip` does, and the others go on. What a run
@@ -18,6 +19,7 @@ from __future__ import annotations
 
 import json
 import tempfile
+import uuid
 from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import dataclass
@@ -133,15 +135,23 @@ class Backfill:
                 side.close(at_once=True)
             raise
         statuses = {commit: side.close() for commit, side in sides.items()}
-        skipped = len(order) - len(sides)
+        skipped, round_robin = len(order) - len(sides), uuid.uuid4().hex[:16]
         for commit in commits:
             if commit in sides:
                 where = f"commit {commits.index(commit) + 1} of {len(commits)}, run {run + 1} of {runs}"
-                skipped += not self._record(scratch, commit, sides[commit], statuses[commit], timed, where)
+                side = sides[commit]
+                skipped += not self._record(scratch, commit, side, statuses[commit], timed, where, round_robin)
         return skipped
 
     def _record(
-        self, scratch: Path, commit: str, side: ProcessSide, status: int | None, timed: dict, where: str
+        self,
+        scratch: Path,
+        commit: str,
+        side: ProcessSide,
+        status: int | None,
+        timed: dict,
+        where: str,
+        round_robin: str,
     ) -> bool:
         times = {name: by_side[side.label] for name, by_side in timed.items() if side.label in by_side}
         path = scratch / f"{commit}.json"
@@ -155,7 +165,7 @@ class Backfill:
             return False
         try:
             recorded = record_document(
-                self.store, timed_document(document, times), f"backfill {commit[:12]}", self.rootdir
+                self.store, timed_document(document, times), f"backfill {commit[:12]}", self.rootdir, round_robin
             )
             self.say(f"{recorded} ({where})")
         except HistoryError as error:

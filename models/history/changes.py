@@ -9,12 +9,19 @@ between its neighbours, then tested with Welch's t-test on every run's log score
 and the least significant is merged away until all are below P_VALUE: Apache Otava's rule (E-divisive
 candidates, a t-test, p = 0.001), with ruptures in place of Otava, whose pins (numpy 2.2, scipy 1.16)
 clash with this environment's numpy (README, "History").
+
+Runs a backfill timed side by side in one round robin share what the machine did meanwhile: their
+scores move together, by up to 17% from one round robin to the next (README, "History"), while the
+unchanged commits within one agree within 2%. Where runs carry their round robin, its offset is estimated
+(least squares: log score = commit level + round robin offset) and taken out before anything else,
+so the noise, the steps and the tests are those between commits in the same round robin.
 """
 
 from __future__ import annotations
 
 import math
 import statistics
+from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -25,6 +32,7 @@ from scipy import stats
 P_VALUE = 0.001  # Otava's default
 MIN_SEGMENT = 2  # commits each side of a change: one commit alone is not a level
 NOISE_FLOOR = 1e-4  # log-ratio: a series that repeats itself exactly still gets a penalty
+OFFSET_SWEEPS = 50  # alternating least squares: exact after one sweep where every round robin has every commit
 
 
 @dataclass(frozen=True)
@@ -40,12 +48,51 @@ class ChangePoint:
         return self.after / self.before - 1
 
 
-def _noise(logs: list[list[float]], levels: np.ndarray) -> float:
+def _without_round_robins(
+    logs: list[list[float]], round_robins: Sequence[Sequence[str | None]]
+) -> tuple[list[list[float]], int]:
+    """Each run's log score less its round robin's offset, and how many offsets were estimated (each
+    costs the noise estimate a degree of freedom). Only a round robin over two commits or more has an
+    offset that is not simply its commit's level; runs without one (a `--history` run, an import)
+    keep theirs at 0, and where every run has one the offsets average 0."""
+    spans = defaultdict(set)
+    for index, commit in enumerate(round_robins):
+        for name in commit:
+            spans[name].add(index)
+    shared = {name for name, commits in spans.items() if name is not None and len(commits) > 1}
+    if not shared:
+        return logs, 0
+    everywhere = all(name in shared for commit in round_robins for name in commit)
+    offset = dict.fromkeys(shared, 0.0)
+    for _ in range(OFFSET_SWEEPS):
+        levels = [
+            statistics.fmean(value - offset.get(name, 0.0) for value, name in zip(commit, names, strict=True))
+            for commit, names in zip(logs, round_robins, strict=True)
+        ]
+        residuals = defaultdict(list)
+        for level, commit, names in zip(levels, logs, round_robins, strict=True):
+            for value, name in zip(commit, names, strict=True):
+                if name in shared:
+                    residuals[name].append(value - level)
+        offset = {name: statistics.fmean(values) for name, values in residuals.items()}
+        if everywhere:
+            centre = statistics.fmean(offset[name] for names in round_robins for name in names)
+            offset = {name: value - centre for name, value in offset.items()}
+    adjusted = [
+        [value - offset.get(name, 0.0) for value, name in zip(commit, names, strict=True)]
+        for commit, names in zip(logs, round_robins, strict=True)
+    ]
+    return adjusted, len(shared) - everywhere
+
+
+def _noise(logs: list[list[float]], levels: np.ndarray, estimated: int) -> float:
     """The noise of a commit's level: from the spread of repeated runs within commits where there
-    are any (steps between commits cannot inflate it), else from successive differences."""
+    are any (steps between commits cannot inflate it), else from successive differences. `estimated`:
+    round robin offsets taken out of the runs, each a degree of freedom fewer."""
     repeated = [commit for commit in logs if len(commit) > 1]
-    if repeated:
-        pooled = sum(_squared_error(commit) for commit in repeated) / sum(len(commit) - 1 for commit in repeated)
+    freedom = sum(len(commit) - 1 for commit in repeated) - estimated
+    if repeated and freedom > 0:
+        pooled = sum(_squared_error(commit) for commit in repeated) / freedom
         noise = math.sqrt(pooled / statistics.fmean(len(commit) for commit in logs))
     else:
         steps = np.diff(levels)
@@ -79,13 +126,19 @@ def _placed(logs: list[list[float]], breaks: list[int]) -> list[int]:
     return placed
 
 
-def change_points(samples: Sequence[Sequence[float]], p_value: float = P_VALUE) -> list[ChangePoint]:
-    """The change points of a series: `samples[i]` is every score recorded at the i-th commit."""
+def change_points(
+    samples: Sequence[Sequence[float]],
+    round_robins: Sequence[Sequence[str | None]] | None = None,
+    p_value: float = P_VALUE,
+) -> list[ChangePoint]:
+    """The change points of a series: `samples[i]` is every score recorded at the i-th commit, and
+    `round_robins[i]` the round robin each was timed in (None: not in one)."""
     if len(samples) < 2 * MIN_SEGMENT:
         return []
     logs = [[math.log(score) for score in commit] for commit in samples]
+    logs, estimated = _without_round_robins(logs, round_robins or [[None] * len(commit) for commit in logs])
     levels = np.array([statistics.fmean(commit) for commit in logs])
-    penalty = 2 * _noise(logs, levels) ** 2 * math.log(len(levels))
+    penalty = 2 * _noise(logs, levels, estimated) ** 2 * math.log(len(levels))
     found = ruptures.Pelt(model="l2", min_size=MIN_SEGMENT, jump=1).fit(levels.reshape(-1, 1)).predict(pen=penalty)
     breaks = _placed(logs, found[:-1])  # ruptures ends the list with the series' length
 
@@ -105,8 +158,8 @@ def change_points(samples: Sequence[Sequence[float]], p_value: float = P_VALUE) 
     return [
         ChangePoint(
             index=cut,
-            before=statistics.median(sum((list(s) for s in samples[edges[i] : cut]), [])),
-            after=statistics.median(sum((list(s) for s in samples[cut : edges[i + 2]]), [])),
+            before=math.exp(statistics.median(sum(logs[edges[i] : cut], []))),
+            after=math.exp(statistics.median(sum(logs[cut : edges[i + 2]], []))),
             p_value=p,
         )
         for i, (cut, p) in enumerate(zip(breaks, p_values, strict=True))

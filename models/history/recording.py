@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
@@ -11,10 +12,12 @@ from models.history.documents import run_of
 from models.history.store import HistoryError, Store
 
 
-def record_document(store: Store, document: dict, source: str, rootdir: Path) -> str:
-    """Store one document's run: the line that says what happened."""
+def record_document(store: Store, document: dict, source: str, rootdir: Path, round_robin: str | None = None) -> str:
+    """Store one document's run (a backfill's: with the round robin it was timed in): the line that
+    says what happened."""
     sha = (document.get("commit_info") or {}).get("id") if isinstance(document, dict) else None
     run, results = run_of(document, source, parents_of(rootdir, sha) if sha else None)
+    run = dataclasses.replace(run, round_robin=round_robin)
     stored = store.record(run, results)
     what = f"{len(results)} result(s) of run {run.id[:12]} (commit {(run.commit_sha or 'unversioned')[:12]})"
     return f"history: {'recorded' if stored else 'already stored:'} {what} in {store.shown_url}"

@@ -21,6 +21,7 @@ class Point:
     commit_time: str | None
     scores: tuple[float, ...]  # seconds: one per run at this commit (a baseline: one per recording process)
     dirty: bool  # a run had uncommitted changes
+    round_robins: tuple[str | None, ...] = ()  # each score's backfill round robin (None: not timed in one)
 
 
 @dataclass(frozen=True)
@@ -43,9 +44,12 @@ def selector(expression: str | None):
     return lambda name: compiled.evaluate(lambda word, **_: word.lower() in name.lower())
 
 
-def _scores(row: dict) -> list[float]:
-    """A run's scores: one, or a baseline's, one for each process that recorded it."""
-    return json.loads(row["process_scores"]) if row["process_scores"] else [row["score"]]
+def _scores(row: dict) -> list[tuple[float, str | None]]:
+    """A run's scores, each with its round robin: one, or a baseline's, one for each process that
+    recorded it."""
+    if row["process_scores"]:
+        return [(score, None) for score in json.loads(row["process_scores"])]
+    return [(row["score"], row.get("round_robin"))]
 
 
 def build(rows: list[dict], order: list[str] | None, select=None) -> tuple[list[Series], int]:
@@ -69,16 +73,20 @@ def build(rows: list[dict], order: list[str] | None, select=None) -> tuple[list[
         def when(commit: str, runs=by_commit) -> tuple:
             return (position.get(commit, 0), runs[commit][0]["commit_time"] or "", commit)
 
-        points = tuple(
-            Point(
-                commit,
-                by_commit[commit][0]["commit_time"],
-                tuple(s for row in sorted(by_commit[commit], key=lambda r: r["recorded_at"]) for s in _scores(row)),
-                any(row["dirty"] for row in by_commit[commit]),
+        points = []
+        for commit in sorted(by_commit, key=when):
+            scored = [s for row in sorted(by_commit[commit], key=lambda r: r["recorded_at"]) for s in _scores(row)]
+            points.append(
+                Point(
+                    commit,
+                    by_commit[commit][0]["commit_time"],
+                    tuple(score for score, _ in scored),
+                    any(row["dirty"] for row in by_commit[commit]),
+                    tuple(round_robin for _, round_robin in scored),
+                )
             )
-            for commit in sorted(by_commit, key=when)
-        )
         first = next(iter(by_commit.values()))[0]
         machine = first["cpu_model"] or json.loads(first["machine"]).get("cpu_model", key)
-        series.append(Series(name, key, machine, points, tuple(change_points([p.scores for p in points]))))
+        changes = change_points([p.scores for p in points], [p.round_robins for p in points])
+        series.append(Series(name, key, machine, tuple(points), tuple(changes)))
     return series, len(left_out)

@@ -1,8 +1,9 @@
 """The history store: every recorded run and its benchmarks' results, in one SQL database named by a
 SQLAlchemy URL (`sqlite:///PATH`, `postgresql://USER@HOST/DB`).
 
-One schema, created and versioned here: `nnbench_schema` holds the version the tables were created
-at, and a store written by a newer version is refused in one line rather than misread. A run is
+One schema, created and versioned here: `nnbench_schema` holds the versions the tables have been at;
+an older store is brought up to this version in place (UPGRADES, under the write lock), and a store
+written by a newer version is refused in one line rather than misread. A run is
 written in one transaction under an id derived from its content (models.history.documents), so the
 same run recorded twice is stored once; two processes recording at once both land, because every
 write transaction takes the store's write lock first (SQLite: BEGIN IMMEDIATE; PostgreSQL: an
@@ -22,7 +23,9 @@ from sqlalchemy import event, exc
 
 from models.processes import HISTORY_VARIABLE
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+# What brings a store from the version before each key to that version. 2: runs.round_robin.
+UPGRADES = {2: "ALTER TABLE runs ADD COLUMN round_robin VARCHAR(32)"}
 DEFAULT_FILE = Path(".benchmarks") / "history.sqlite"  # git-ignored: a machine's own runs
 LOCK_WAIT_SECONDS = 60  # SQLite: how long a writer waits for another's transaction
 ADVISORY_LOCK_KEY = 0x6E6E6265  # PostgreSQL: "nnbe", the one lock every writer of a store takes
@@ -45,6 +48,9 @@ runs_table = sa.Table(
     sa.Column("machine", sa.Text, nullable=False),  # JSON: the fingerprint's machine part
     sa.Column("environment", sa.Text, nullable=False),  # JSON: its environment part (torch, BLAS, Python)
     sa.Column("cpu_model", sa.String(300)),
+    # a backfill's round robin the run was timed in: runs sharing one were timed side by side, slot for
+    # slot, so what the machine did meanwhile is common to them (models.history.changes removes it)
+    sa.Column("round_robin", sa.String(32)),
 )
 results_table = sa.Table(
     "results",
@@ -88,6 +94,7 @@ class Run:
     machine: str
     environment: str
     cpu_model: str | None
+    round_robin: str | None = None
 
 
 @dataclass(frozen=True)
@@ -176,6 +183,9 @@ class Store:
                         f"history: {self.shown_url} was written by a newer nnbench (schema {max(versions)}; "
                         f"this one reads up to {SCHEMA_VERSION}): upgrade nnbench to read it"
                     )
+                for version in range(max(versions, default=SCHEMA_VERSION) + 1, SCHEMA_VERSION + 1):
+                    connection.execute(sa.text(UPGRADES[version]))
+                    connection.execute(sa.insert(schema_table).values(version=version))
         except exc.SQLAlchemyError as error:
             raise HistoryError(f"history: cannot open {self.shown_url}: {_first_line(error)}") from None
 
