@@ -170,8 +170,8 @@ def add_parser(verbs) -> None:
         type=float,
         default=None,
         metavar="FRACTION",
-        help=f"slower than this is a regression (default: {DEFAULT_THRESHOLD:.0%} time, "
-        f"{DEFAULT_INSTRUCTIONS_THRESHOLD:.0%} instructions)",
+        help=f"slower than this is a regression (default: {DEFAULT_THRESHOLD:.0%}% time, "
+        f"{DEFAULT_INSTRUCTIONS_THRESHOLD:.0%}% instructions)",
     )
     bisect.add_argument(
         "--process-pairs",

@@ -142,7 +142,7 @@ def add_options(parser: pytest.Parser) -> None:
         type=_fraction,
         default=DEFAULT_THRESHOLD,
         metavar="FRACTION",
-        help=f"slowdown that counts as a regression, e.g. 0.1 or 10% (default: {DEFAULT_THRESHOLD:.0%})",
+        help=f"slowdown that counts as a regression, e.g. 0.1 or 10%% (default: {DEFAULT_THRESHOLD:.0%}%)",
     )
     group.addoption(
         "--instructions",
@@ -158,7 +158,7 @@ def add_options(parser: pytest.Parser) -> None:
         default=DEFAULT_INSTRUCTIONS_THRESHOLD,
         metavar="FRACTION",
         help="more instructions per call than this is an instructions regression "
-        f"(default: {DEFAULT_INSTRUCTIONS_THRESHOLD:.0%})",
+        f"(default: {DEFAULT_INSTRUCTIONS_THRESHOLD:.0%}%)",
     )
     group.addoption(
         "--history",

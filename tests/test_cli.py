@@ -8,7 +8,7 @@ import sys
 import pytest
 
 import models
-from models.cli import main
+from models.cli import main, parser
 
 
 def test_list_prints_every_architecture_with_options(capsys):
@@ -53,3 +53,20 @@ def test_no_traceback_from_a_real_process():
     )
     assert done.returncode == 2
     assert "Traceback" not in done.stderr and done.stderr.startswith("error: kernel:")
+
+
+def _verb_paths(parser, path=()):
+    """Every verb and sub-verb of the command line, as the argv that reaches it."""
+    yield path
+    for action in parser._subparsers._group_actions if parser._subparsers else ():
+        for name, child in action.choices.items():
+            yield from _verb_paths(child, (*path, name))
+
+
+@pytest.mark.parametrize("path", list(_verb_paths(parser())), ids=lambda path: " ".join(path) or "(root)")
+def test_every_verb_prints_its_help(capsys, path):
+    with pytest.raises(SystemExit) as exit_info:
+        main([*path, "--help"])
+    assert exit_info.value.code == 0
+    out = capsys.readouterr().out
+    assert out.startswith("usage: python -m models") and "options:" in out

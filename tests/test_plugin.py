@@ -80,6 +80,13 @@ def test_bad_options_are_usage_errors(bench, option, message):
     result.stderr.fnmatch_lines([f"*{message}*"])
 
 
+def test_help_lists_our_options_with_their_defaults(bench):
+    """argparse %-formats option help: one bare "%" made `pytest --help` a traceback."""
+    result = bench.runpytest("-p", "models.plugin", "--help")
+    assert result.ret == pytest.ExitCode.OK
+    result.stdout.fnmatch_lines(["*--gate-threshold=FRACTION*", "*(default: 5%)*", "*--history=*URL*"])
+
+
 @pytest.mark.parametrize("option, wrapped", [("--inject-slowdown=0.5", "slowed"), ("--inject-slowdown=0", "forward")])
 def test_inject_slowdown_option_wraps_linear_and_conv_forward(bench, option, wrapped):
     """The option installs models.harness.slowdown (tests/test_slowdown.py shows what it does); in a
