@@ -4,12 +4,13 @@
 from __future__ import annotations
 
 import random
+import statistics
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from models.history.changes import MIN_SEGMENT, change_points
+from models.history.changes import MIN_SEGMENT, change_points, levels
 
 
 @st.composite
@@ -149,3 +150,23 @@ def test_without_their_round_robins_shared_offsets_hide_the_five_percent_step():
 def test_shared_offsets_over_unchanged_commits_are_not_change_points():
     flat = [shared_round_robins(seed, False) for seed in range(20)]
     assert sum(bool(change_points(history, round_robins_of(history))) for history in flat) <= 1
+
+
+@given(round_robin_histories())
+def test_a_commits_level_does_not_move_with_its_round_robins(drawn):
+    history, offsets = drawn
+    shifted = [[score * offset for score, offset in zip(commit, offsets, strict=True)] for commit in history]
+    # every commit is in every round robin: the offsets are removed up to one factor common to the series
+    ratios = [
+        after / before
+        for before, after in zip(
+            levels(history, round_robins_of(history)), levels(shifted, round_robins_of(shifted)), strict=True
+        )
+    ]
+    assert ratios == pytest.approx([ratios[0]] * len(ratios), rel=1e-6)
+
+
+@given(noisy_histories())
+def test_without_round_robins_a_level_is_the_geometric_mean_of_the_commits_scores(history):
+    expected = [statistics.geometric_mean(commit) for commit in history]
+    assert levels(history) == pytest.approx(expected, rel=1e-9)

@@ -66,7 +66,8 @@ def test_show_as_markdown_and_plots(repository, capsys, tmp_path):
     main(["history", "import", *files])
     assert main(["history", "show", "-k", "cnn", "--markdown", "--plots", str(tmp_path / "plots")]) == 0
     shown = capsys.readouterr().out
-    assert "### test_inference[cnn-bs64-cpu-fp32] on Test CPU" in shown and "| commit | committed |" in shown
+    assert "### test_inference[cnn-bs64-cpu-fp32] on Test CPU" in shown
+    assert "| commit | committed | q1 ms (median) | level ms | samples | change |" in shown
     assert LINEAR not in shown
     (plot,) = (tmp_path / "plots").glob("*.png")
     assert plot.read_bytes().startswith(b"\x89PNG")

@@ -126,6 +126,22 @@ def _placed(logs: list[list[float]], breaks: list[int]) -> list[int]:
     return placed
 
 
+def _adjusted_logs(
+    samples: Sequence[Sequence[float]], round_robins: Sequence[Sequence[str | None]] | None
+) -> tuple[list[list[float]], int]:
+    logs = [[math.log(score) for score in commit] for commit in samples]
+    return _without_round_robins(logs, round_robins or [[None] * len(commit) for commit in logs])
+
+
+def levels(
+    samples: Sequence[Sequence[float]], round_robins: Sequence[Sequence[str | None]] | None = None
+) -> list[float]:
+    """Each commit's level, as change points compare them: the geometric mean of its scores, each less
+    its round robin's offset. A commit's raw median can move with the round robins it was timed in."""
+    logs, _ = _adjusted_logs(samples, round_robins)
+    return [math.exp(statistics.fmean(commit)) for commit in logs]
+
+
 def change_points(
     samples: Sequence[Sequence[float]],
     round_robins: Sequence[Sequence[str | None]] | None = None,
@@ -135,11 +151,12 @@ def change_points(
     `round_robins[i]` the round robin each was timed in (None: not in one)."""
     if len(samples) < 2 * MIN_SEGMENT:
         return []
-    logs = [[math.log(score) for score in commit] for commit in samples]
-    logs, estimated = _without_round_robins(logs, round_robins or [[None] * len(commit) for commit in logs])
-    levels = np.array([statistics.fmean(commit) for commit in logs])
-    penalty = 2 * _noise(logs, levels, estimated) ** 2 * math.log(len(levels))
-    found = ruptures.Pelt(model="l2", min_size=MIN_SEGMENT, jump=1).fit(levels.reshape(-1, 1)).predict(pen=penalty)
+    logs, estimated = _adjusted_logs(samples, round_robins)
+    commit_levels = np.array([statistics.fmean(commit) for commit in logs])
+    penalty = 2 * _noise(logs, commit_levels, estimated) ** 2 * math.log(len(commit_levels))
+    found = (
+        ruptures.Pelt(model="l2", min_size=MIN_SEGMENT, jump=1).fit(commit_levels.reshape(-1, 1)).predict(pen=penalty)
+    )
     breaks = _placed(logs, found[:-1])  # ruptures ends the list with the series' length
 
     def tested(cuts: list[int]) -> list[float]:

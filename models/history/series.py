@@ -11,7 +11,7 @@ from dataclasses import dataclass
 # class moved between releases (ParseError, then a SyntaxError subclass), hence the broad except below.
 from _pytest.mark.expression import Expression
 
-from models.history.changes import ChangePoint, change_points
+from models.history.changes import ChangePoint, change_points, levels
 from models.history.store import HistoryError
 
 
@@ -31,6 +31,7 @@ class Series:
     machine: str  # the CPU model, for reading
     points: tuple[Point, ...]
     changes: tuple[ChangePoint, ...]
+    levels: tuple[float, ...]  # seconds: each point's level with its round robins' offsets removed
 
 
 def selector(expression: str | None):
@@ -87,6 +88,7 @@ def build(rows: list[dict], order: list[str] | None, select=None) -> tuple[list[
             )
         first = next(iter(by_commit.values()))[0]
         machine = first["cpu_model"] or json.loads(first["machine"]).get("cpu_model", key)
-        changes = change_points([p.scores for p in points], [p.round_robins for p in points])
-        series.append(Series(name, key, machine, tuple(points), tuple(changes)))
+        samples, round_robins = [p.scores for p in points], [p.round_robins for p in points]
+        changes = change_points(samples, round_robins)
+        series.append(Series(name, key, machine, tuple(points), tuple(changes), tuple(levels(samples, round_robins))))
     return series, len(left_out)

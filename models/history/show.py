@@ -27,17 +27,18 @@ def _change_text(series: Series, index: int) -> str:
     return ""
 
 
-def _rows(series: Series) -> list[tuple[str, str, str, str, str]]:
-    """(commit, committed, q1 ms, runs, change) per point."""
+def _rows(series: Series) -> list[tuple[str, str, str, str, str, str]]:
+    """(commit, committed, q1 ms, level ms, runs, change) per point."""
     return [
         (
             point.commit[:SHORT_SHA] + ("+dirty" if point.dirty else ""),
             (point.commit_time or "-")[:19],
             f"{statistics.median(point.scores) * 1e3:.4g}",
+            f"{level * 1e3:.4g}",
             str(len(point.scores)),
             _change_text(series, index),
         )
-        for index, point in enumerate(series.points)
+        for index, (point, level) in enumerate(zip(series.points, series.levels, strict=True))
     ]
 
 
@@ -57,7 +58,9 @@ def _title(series: Series) -> str:
     return f"{_short(series.name)} on {series.machine} [{series.machine_key}]: {counts}"
 
 
-HEADER = ("commit", "committed", "q1 ms (median)", "samples", "")
+# level: what change points compare, the commit's geometric mean less each backfill round robin's offset
+# (the median moves with the round robins a commit was timed in; without any, the two differ little)
+HEADER = ("commit", "committed", "q1 ms (median)", "level ms", "samples", "")
 
 
 def as_text(all_series: list[Series]) -> list[str]:
@@ -81,15 +84,15 @@ def as_markdown(all_series: list[Series]) -> list[str]:
             f"### {_title(series)}",
             "",
             "| " + " | ".join(HEADER[:-1]) + " | change |",
-            "|---|---|---:|---:|---|",
+            "|---|---|---:|---:|---:|---|",
         ]
         lines += ["| " + " | ".join(row) + " |" for row in _rows(series)]
     return lines
 
 
 def write_plots(all_series: list[Series], folder: Path) -> list[Path]:
-    """One PNG per series: every run's score at its commit, the medians joined, each change point a
-    vertical line between the last commit before it and the first after."""
+    """One PNG per series: every run's score at its commit, the commits' levels joined, each change point
+    a vertical line between the last commit before it and the first after."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -101,14 +104,13 @@ def write_plots(all_series: list[Series], folder: Path) -> list[Path]:
         figure, axes = plt.subplots(figsize=(8, 3.5))
         for index, point in enumerate(series.points):
             axes.scatter([index] * len(point.scores), [s * 1e3 for s in point.scores], s=12, color="tab:blue")
-        axes.plot([statistics.median(p.scores) * 1e3 for p in series.points], color="tab:blue", alpha=0.5)
+        axes.plot([level * 1e3 for level in series.levels], color="tab:orange", label="level")
         for change in series.changes:
             axes.axvline(change.index - 0.5, color="tab:red", linestyle="--", label=f"{change.change:+.1%}")
         axes.set_xticks(range(len(series.points)), [p.commit[:7] for p in series.points], rotation=60, fontsize=7)
         axes.set_ylabel("q1 ms")
         axes.set_title(f"{_short(series.name)} on {series.machine}", fontsize=9)
-        if series.changes:
-            axes.legend(fontsize=7)
+        axes.legend(fontsize=7)
         figure.tight_layout()
         path = folder / (re.sub(r"[^A-Za-z0-9_.-]+", "_", _short(series.name)) + f"-{series.machine_key}.png")
         figure.savefig(path, dpi=100)
