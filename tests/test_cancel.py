@@ -63,6 +63,13 @@ def scratch_folders(bench) -> list[str]:
     return [path.name for path in (bench.path / "tmp").glob("nnbench-*")]
 
 
+def _sigint_taken() -> None:
+    """A job a shell started in the background without job control (`cmd &` in a script, `nohup`)
+    ignores SIGINT, and so would the pytest under test, which inherits that: give it the default
+    disposition, as a terminal's Ctrl-C finds it."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def cancel_when(bench, arguments: list[str], ready, sig: int) -> tuple[int, str, set[int]]:
     """pytest with `arguments`, in its own session (the signal reaches pytest alone, as `timeout`
     sends it); `sig` once `ready(side pids)` holds. Its exit status, output, and the side processes
@@ -76,6 +83,7 @@ def cancel_when(bench, arguments: list[str], ready, sig: int) -> tuple[int, str,
         stderr=subprocess.STDOUT,
         text=True,
         start_new_session=True,
+        preexec_fn=_sigint_taken,
     )
     deadline = time.monotonic() + 300  # (PYTHONPATH: the code under test; TMPDIR: the run's own)
     while not ready(sides := side_processes(process.pid)):
