@@ -86,13 +86,20 @@ def test_a_named_unusable_baseline_is_a_usage_error(tmp_path):
         choose_plan(GateOptions(choice=str(path), rootdir=tmp_path), machine(), resolve)
 
 
+RACE_TIMEOUT_S = 300  # two spawned interpreters importing the package take seconds, not minutes
+
+
 def _record(folder: str, count: int) -> list[str]:
     return [baselines.save_new(Path(folder), "baseline-race", good()).name for _ in range(count)]
 
 
 def test_concurrent_recorders_never_overwrite_each_other(tmp_path):
-    with multiprocessing.get_context("fork").Pool(2) as pool:
-        names = [name for batch in pool.starmap(_record, [(str(tmp_path), 8)] * 2) for name in batch]
+    # spawn, not fork: by now this process holds torch's and other libraries' threads, and a forked
+    # child can inherit a lock one of them held (a CI run hung here for the rest of its 90 minutes).
+    # The timeout turns any other hang into a failure that names this test.
+    with multiprocessing.get_context("spawn").Pool(2) as pool:
+        batches = pool.starmap_async(_record, [(str(tmp_path), 8)] * 2).get(timeout=RACE_TIMEOUT_S)
+    names = [name for batch in batches for name in batch]
     assert len(set(names)) == 16  # every recording has its own number
     assert sorted(path.name for path in tmp_path.glob("*.json")) == sorted(names)
     assert all(json.loads(path.read_text()) == good() for path in tmp_path.glob("*.json"))  # none half-written
