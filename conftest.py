@@ -1,10 +1,5 @@
-"""Project-wide pytest options (one `nnbench` group) and hypothesis profiles.
-
-Profiles, chosen with HYPOTHESIS_PROFILE (default `ci`):
-  ci        derandomized, bounded examples, no deadline: the same examples on every run
-  dev       random, fewer examples, for quick local iteration
-  thorough  random, many examples, for hunting counter-examples before a release
-"""
+"""Project-wide pytest options (one `nnbench` group). Hypothesis and its profiles load in tests/
+only (tests/conftest.py): never in `pytest bench`, nor in the side processes it starts."""
 
 from __future__ import annotations
 
@@ -13,19 +8,6 @@ import os
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, settings
-
-settings.register_profile(
-    "ci",
-    derandomize=True,
-    max_examples=40,
-    deadline=None,
-    print_blob=True,
-    suppress_health_check=[HealthCheck.too_slow],
-)
-settings.register_profile("dev", max_examples=15, deadline=None)
-settings.register_profile("thorough", max_examples=500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 # The real data sets beside a checkout of this project (CI has them there); see shared/data/README.md.
 SIBLING_DATA_DIR = Path(__file__).resolve().parent.parent / "shared" / "data"

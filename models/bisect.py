@@ -133,7 +133,7 @@ class InstructionJudge:
 
     def count(self, commit: str, label: str) -> instructions.Counted:
         with checked_out(self.rootdir, commit, "nnbench-bisect-") as tree:
-            return instructions.count_sides([(tree, label, [])], self.names, {})[0]
+            return instructions.count_sides([instructions.CountSide(tree, label, [], commit)], self.names, {})[0]
 
     def __call__(self, commit: str) -> Step:
         started = time.perf_counter()

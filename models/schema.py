@@ -91,6 +91,7 @@ OPS = "ops"  # {"aten::addmm(f32[256], f32[64,784], f32[784,256])": calls, ...}:
 KERNELS = "kernels"  # {"aten::mkldnn_convolution": calls, ...}: ops at every dispatcher level and device kernels
 INSTRUCTIONS = "instructions"  # CPU instructions per call under callgrind (--instructions)
 INSTRUCTIONS_SPREAD = "instructions_spread"  # (largest - smallest) / median of the counted calls
+INSTRUCTIONS_COUNTING = "instructions_counting"  # "counted", or "timed only: ..." (models.gate.counting_policy)
 INSTRUCTIONS_METHOD = "instructions_method"  # how the count was taken: counts taken two ways never compare
 
 # Settings that must be equal for two results to be compared.

@@ -85,6 +85,7 @@ SLOW_CONFTEST = (
 )
 
 
+@pytest.mark.integration
 def test_bisect_names_the_commit_that_made_the_benchmark_slower(tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)
     (tmp_path / "conftest.py").write_text('pytest_plugins = ["models.plugin"]\n')

@@ -19,6 +19,8 @@ from models.gate import instructions
 
 from tiny_bench import FAST, git
 
+pytestmark = pytest.mark.integration  # every test here starts processes (pytest, git, valgrind)
+
 SIDE_MARK = "nnbench_probe"  # in the command line of every side process the gate starts
 
 

@@ -47,6 +47,7 @@ def test_bad_options_are_argparse_usage_errors_that_name_the_choices(capsys, arg
     assert message in capsys.readouterr().err
 
 
+@pytest.mark.integration
 def test_no_traceback_from_a_real_process():
     done = subprocess.run(
         [sys.executable, "-m", "models", "count", "cnn", "--set", "kernel=30"], capture_output=True, text=True

@@ -11,6 +11,8 @@ from models.gate import instructions
 
 from tiny_bench import BENCH_FILE, FAST, git, saved_baseline
 
+pytestmark = pytest.mark.integration  # every test here starts processes (pytest, git, valgrind)
+
 
 def test_gate_with_nothing_to_compare_says_so_and_passes_unless_strict(bench):
     result = bench.runpytest(*FAST, "--gate")
@@ -171,6 +173,7 @@ def test_ab_mode_against_a_base_without_the_benchmarks_is_one_line_and_fails(ben
 
 RELU_TWICE = """
 import torch
+
 _relu_once = torch.nn.ReLU.forward
 torch.nn.ReLU.forward = lambda self, x: _relu_once(self, _relu_once(self, x))  # the working tree's change
 """

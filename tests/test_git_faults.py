@@ -12,6 +12,8 @@ import pytest
 from models.gate import worktree
 from models.gate.worktree import RevisionError, base_worktree, is_ancestor, resolve_revision
 
+pytestmark = pytest.mark.integration  # every test here starts processes (pytest, git, valgrind)
+
 
 def git(cwd: Path, *arguments: str) -> str:
     done = subprocess.run(

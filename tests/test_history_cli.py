@@ -18,6 +18,8 @@ from models.processes import HISTORY_VARIABLE, child_environment
 
 from tiny_bench import BENCH_FILE, FAST
 
+pytestmark = pytest.mark.integration  # every test here starts processes (pytest, git, valgrind)
+
 LINEAR, CONV = "test_inference[mlp-bs64-cpu-fp32]", "test_inference[cnn-bs64-cpu-fp32]"
 
 

@@ -143,6 +143,7 @@ def record_at_once(url: str, processes: int, runs: int) -> None:
     assert [process.wait(timeout=300) for process in started] == [0] * processes
 
 
+@pytest.mark.integration
 def test_processes_recording_at_once_into_sqlite_all_land(tmp_path):
     url = sqlite_url(tmp_path)  # no store yet: both create it at once too
     record_at_once(url, processes=2, runs=10)

@@ -85,6 +85,7 @@ counter.count(lambda: torch.mm(left, left), 3, "again")
 """
 
 
+@pytest.mark.integration
 @pytest.mark.skipif(instructions.unavailable() is not None, reason=f"{instructions.unavailable()}")
 def test_under_callgrind_a_count_is_per_call_and_repeats(tmp_path):
     """One valgrind process (about 40 s here): two counts of a 64x64 product, three calls each."""

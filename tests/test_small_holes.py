@@ -57,6 +57,7 @@ def test_a_lab_never_overwrites_an_earlier_lab(tmp_path, capsys):
     assert (tmp_path / "report.md").read_text() == "last week's report"
 
 
+@pytest.mark.integration
 def test_record_baseline_refuses_a_bad_name_before_running_anything():
     script = Path(__file__).resolve().parent.parent / "bench" / "record_baseline.py"
     done = subprocess.run([sys.executable, str(script), "--name", "baseline/x"], capture_output=True, text=True)

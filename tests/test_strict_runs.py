@@ -9,6 +9,8 @@ import pytest
 
 from tiny_bench import FAST, git, saved_baseline
 
+pytestmark = pytest.mark.integration  # every test here starts processes (pytest, git, valgrind)
+
 
 def test_nothing_timed_fails_a_strict_run(bench):
     saved_baseline(bench)

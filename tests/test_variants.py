@@ -58,6 +58,7 @@ def test_channels_last_computes_what_eager_does():
     torch.testing.assert_close(channels_last.body(), eager.body(), rtol=1e-4, atol=1e-5)
 
 
+@pytest.mark.integration
 def test_compile_times_its_first_call_apart_and_computes_what_eager_does():
     eager, compiled = (prepare(Case("mlp", 2, variant=v), "inference", CPU, "fp32") for v in ("eager", "compile"))
     assert compiled.extra_info[schema.VARIANT] == "compile" and eager.extra_info[schema.VARIANT] == "eager"
@@ -88,6 +89,7 @@ def test_variant_option_is_a_comma_list_of_known_names_each_once():
         parse("eager,jit")
 
 
+@pytest.mark.integration
 def test_pytest_bench_variant_compile_runs_mlp_with_the_variant_in_id_extra_info_and_peaks(tmp_path):
     """The issue's command, as a user runs it: a fresh `pytest bench` over the real sweeps."""
     out = tmp_path / "out.json"

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import torchvision
 from torch import nn
 
 from models.arch.config import ArchConfig
@@ -29,6 +28,11 @@ class ResNetConfig(ArchConfig):
 
 
 def build(config: ResNetConfig) -> nn.Module:
+    # Imported here, not at the top: torchvision's import (2.2 s here, most of it sympy through its ops)
+    # is paid only by a process that builds a ResNet, never by a side counting the MNIST models under
+    # valgrind, where every second of import costs ten.
+    import torchvision
+
     model = torchvision.models.resnet18(weights=None, num_classes=config.classes)
     if config.in_channels != 3:
         # Same stem geometry as torchvision's, only the input channels change.

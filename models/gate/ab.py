@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from models import schema
-from models.gate.instructions import Counted
+from models.gate.instructions import Counted, CountSide
 from models.gate.launch import install, write_names
 from models.gate.options import DEFAULT_MAX_PROCESS_PAIRS
 from models.gate.pairing import PairedTimes
@@ -34,8 +34,8 @@ from models.gate.spread import Spreads
 from models.gate.worktree import base_worktree
 from models.schema import Verdict
 
-# (checkout, label, pytest options) of each side to count; the counted sides in the same order.
-Counter = Callable[[list[tuple[Path, str, list[str]]]], list[Counted]]
+# The sides to count; the counted sides in the same order.
+Counter = Callable[[list[CountSide]], list[Counted]]
 
 
 @dataclass
@@ -77,8 +77,8 @@ class ABRunner:
                 if count is not None:
                     result.counted = count(
                         [
-                            (self.rootdir, "working tree", self.options + self.working_tree_options),
-                            (base, self.base_label, self.options),
+                            CountSide(self.rootdir, "working tree", self.options + self.working_tree_options),
+                            CountSide(base, self.base_label, self.options, self.commit),
                         ]
                     )
                     for ran, counted in zip((result.tree_ran, result.base_ran), result.counted, strict=True):

@@ -26,11 +26,13 @@ import statistics
 import subprocess
 import tempfile
 import time
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from models import schema
+from models.gate import count_cache
 from models.gate.launch import install, last_line, start_side
+from models.gate.machine import fingerprint
 from models.gate.worktree import RevisionError
 from models.probe import protocol
 from models.probe.callgrind import OVERHEAD, SEPARATOR
@@ -84,6 +86,12 @@ class Counted:
     spread: dict[str, float] = field(default_factory=dict)  # (largest - smallest) / median of the counted calls
     seconds: float = 0.0  # the counting processes' wall time
     problem: str | None = None  # one line, where the side failed before it counted everything
+    cached: int = 0  # how many of its counts came from the cache (models.gate.count_cache), not counted now
+
+    def take(self, name: str, instructions: int, spread: float | None) -> None:
+        self.per_call[name] = instructions
+        if spread is not None:
+            self.spread[name] = spread
 
     def entries(self, name: str) -> dict:
         """The extra_info entries of one benchmark's count ({} where it has none)."""
@@ -140,43 +148,85 @@ def shares(names: list[str], weights: dict[str, float], processes: int) -> list[
     return [sorted(group, key=order.__getitem__) for group in groups if group]
 
 
-def count_sides(sides: list[tuple[Path, str, list[str]]], names: list[str], weights: dict[str, float]) -> list[Counted]:
-    """Instructions per call of `names` in each (checkout, label, pytest options) side. All at once:
-    a count does not depend on what else runs, so each side's selection is split over the CPUs
-    left to it, by `weights` (each benchmark's time per call). One torch thread each. However the
-    counting ends (an interrupt included), no valgrind process outlives it."""
+@dataclass(frozen=True)
+class CountSide:
+    """One checkout to count: its root, its label in the summary, its pytest options, and the commit it
+    is a clean checkout of (None for a working tree): a commit's counts are cached (models.gate.count_cache)."""
+
+    root: Path
+    label: str
+    options: list[str]
+    commit: str | None = None
+
+
+def cache_key(side: CountSide) -> count_cache.SideKey | None:
+    """Where `side`'s counts are cached; None for a working tree, or a commit git cannot name."""
+    if side.commit is None:
+        return None
+    method = {"method": METHOD, "callgrind": list(CALLGRIND), "env": VALGRIND_ENV, "calls": COUNTED_CALLS}
+    options = [*side.options, "--threads=1"]
+    return count_cache.side_key(side.root, side.commit, options, method, asdict(fingerprint().machine))
+
+
+def count_sides(sides: list[CountSide], names: list[str], weights: dict[str, float]) -> list[Counted]:
+    """Instructions per call of `names` in each side; a committed side's counts come from the cache
+    where they were taken before, and only the rest are counted. All at once: a count does not depend
+    on what else runs, so each side's selection is split over the CPUs left to it, by `weights` (each
+    benchmark's time per call). One torch thread each. However the counting ends (an interrupt
+    included), no valgrind process outlives it."""
     started_at = time.perf_counter()
-    processes = max(1, len(os.sched_getaffinity(0)) // len(sides))
+    keys = [cache_key(side) for side in sides]
+    results = [Counted(side.label) for side in sides]
+    to_count: list[list[str]] = []
+    for counted, key in zip(results, keys, strict=True):
+        cached = count_cache.load(key) if key is not None else {}
+        for name in names:
+            if name in cached:
+                counted.take(name, cached[name].instructions, cached[name].spread)
+                counted.cached += 1
+        to_count.append([name for name in names if name not in cached])
+    active = [index for index, left in enumerate(to_count) if left]
+    processes = max(1, len(os.sched_getaffinity(0)) // max(1, len(active)))
     with tempfile.TemporaryDirectory(prefix="nnbench-count-") as scratch:
-        running: list[tuple[Counted, list[tuple[subprocess.Popen, Path]]]] = []
+        running: list[tuple[int, list[tuple[subprocess.Popen, Path]]]] = []
         try:
-            for index, (root, label, options) in enumerate(sides):
-                running.append(_start_counting(Path(scratch), index, root, label, options, names, weights, processes))
-            for counted, jobs in running:
+            for index in active:
+                side, counted = sides[index], results[index]
+                jobs = _start_counting(Path(scratch), index, side, counted, to_count[index], weights, processes)
+                running.append((index, jobs))
+            for index, jobs in running:
                 for process, folder in jobs:
-                    _wait(counted, process, folder, started_at)
-                counted.seconds = time.perf_counter() - started_at
+                    _wait(results[index], process, folder, started_at)
+                results[index].seconds = time.perf_counter() - started_at
         except BaseException:
             for _, jobs in running:
                 for process, _ in jobs:
                     process.kill()
                     process.wait()
             raise
-        return [counted for counted, _ in running]
+    for index, key in enumerate(keys):
+        if key is not None and index in active:
+            fresh = {
+                name: count_cache.CachedCount(results[index].per_call[name], results[index].spread.get(name))
+                for name in to_count[index]
+                if name in results[index].per_call
+            }
+            if problem := count_cache.store(key, fresh):
+                results[index].problem = results[index].problem or problem
+    return results
 
 
 def _start_counting(
     scratch: Path,
     index: int,
-    root: Path,
-    label: str,
-    options: list[str],
+    side: CountSide,
+    counted: Counted,
     names: list[str],
     weights: dict[str, float],
     processes: int,
-) -> tuple[Counted, list[tuple[subprocess.Popen, Path]]]:
-    """One side's valgrind processes, each over its share of the selection (every side splits it alike)."""
-    counted, jobs = Counted(label), []
+) -> list[tuple[subprocess.Popen, Path]]:
+    """One side's valgrind processes, each over its share of `names` (every side splits it alike)."""
+    jobs = []
     for part, group in enumerate(shares(names, weights, processes)):
         folder = scratch / f"side{index}-{part}"
         folder.mkdir()
@@ -191,11 +241,23 @@ def _start_counting(
         env = {**VALGRIND_ENV, protocol.COUNTED_CALLS: str(COUNTED_CALLS), protocol.SLOW_NAMES: str(folder / "slow")}
         try:
             jobs.append(
-                (start_side(root, folder, label, group, [*options, "--threads=1"], env, folder / "log", prefix), folder)
+                (
+                    start_side(
+                        side.root,
+                        folder,
+                        side.label,
+                        group,
+                        [*side.options, "--threads=1"],
+                        env,
+                        folder / "log",
+                        prefix,
+                    ),
+                    folder,
+                )
             )
         except RevisionError as error:
             counted.problem = str(error)
-    return counted, jobs
+    return jobs
 
 
 def _wait(counted: Counted, process: subprocess.Popen, folder: Path, started_at: float) -> None:
@@ -207,8 +269,8 @@ def _wait(counted: Counted, process: subprocess.Popen, folder: Path, started_at:
         process.wait()
         counted.problem = f"the {counted.label}'s counting run took over {COUNT_TIMEOUT_SECONDS} s"
     per_call, spread = read_counts(folder)
-    counted.per_call.update(per_call)
-    counted.spread.update(spread)
+    for name, instructions in per_call.items():
+        counted.take(name, instructions, spread.get(name))
     if counted.problem is None and process.returncode not in (0, 5):  # 5: pytest collected nothing
         counted.problem = (
             f"the {counted.label}'s counting run failed (pytest exit {process.returncode}: {last_line(folder / 'log')})"

@@ -136,6 +136,7 @@ class BenchmarkVerdict:
     why: str = ""  # NOT_COMPARABLE: the reason
     process_ratios: tuple[float, ...] = ()  # A/B mode: each process pair's ratio (models.gate.process_pairs)
     limit_why: str = ""  # why the limit is wider than the threshold, where it is
+    counting: str = ""  # with --instructions: "counted", or why it was timed only (models.gate.counting_policy)
 
     @property
     def text(self) -> str:

@@ -15,9 +15,10 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from models import schema
-from models.gate import confirmation, coverage, instructions, rules
+from models.gate import confirmation, counting_policy, coverage, instructions, rules
 from models.gate.ab import ABResult, ABRunner
-from models.gate.instructions import Counted
+from models.gate.counting_policy import MAX_COUNTED_CALL_SECONDS, CountingChoice
+from models.gate.instructions import Counted, CountSide
 from models.gate.machine import Fingerprint
 from models.gate.options import GateOptions
 from models.gate.plan import ABPlan, NoComparison, Plan, StoredPlan
@@ -28,6 +29,7 @@ from models.harness.measure import Measurement
 from models.schema import GateMode, Verdict
 
 REGRESSION_EXIT = 1  # pytest's TESTS_FAILED: a regression stands, or the gate could not judge
+BASELINE_HAS_NO_COUNT = "timed only: the baseline has no count taken this way"
 NOTHING_TIMED = "gate: no benchmark was timed (all skipped or deselected, or --benchmark-disable); nothing to compare"
 
 
@@ -52,6 +54,7 @@ class GateSession:
     timed: dict[str, dict] = field(default_factory=dict)  # fullname -> extra_info of each timed benchmark
     suspects: dict[str, Measurement] = field(default_factory=dict)  # stored mode: over their limit at first
     run_lines: list[str] = field(default_factory=list)  # what the A/B runner and the instruction counting did
+    counting: dict[str, CountingChoice] = field(default_factory=dict)  # --instructions: counted or timed only, why
 
     @property
     def reports(self) -> bool:
@@ -72,7 +75,13 @@ class GateSession:
         instructions where asked, then give the verdicts."""
         plan, options = self.plan, self.options
         if self.timed and not isinstance(plan, ABPlan) and self._can_count():  # A/B counts both sides itself
-            self._took_counts(self._count([(options.rootdir, "working tree", self._working_tree_options())]))
+            # Stored mode counts only what the baseline has a count of, taken this way: nothing else compares.
+            comparable = (
+                counting_policy.comparable(plan.baseline, instructions.METHOD) if isinstance(plan, StoredPlan) else None
+            )
+            self._took_counts(
+                self._count([CountSide(options.rootdir, "working tree", self._working_tree_options())], comparable)
+            )
         if plan is None:  # not gating: the instruction counts alone
             return Outcome(None, self._lines([]), 0)
         notes = list(plan.notes)
@@ -90,8 +99,11 @@ class GateSession:
                 None, self._lines([*notes, f"gate: {error}; the run fails: nothing was judged"]), REGRESSION_EXIT
             )
         verdicts = [
-            rules.with_counts_and_ops(
-                verdict, base_ran.get(verdict.name), tree_ran.get(verdict.name), options.instructions_threshold
+            replace(
+                rules.with_counts_and_ops(
+                    verdict, base_ran.get(verdict.name), tree_ran.get(verdict.name), options.instructions_threshold
+                ),
+                counting=self.counting[verdict.name].why if verdict.name in self.counting else "",
             )
             for verdict in verdicts
         ]
@@ -187,19 +199,45 @@ class GateSession:
             self.run_lines.append(f"instructions: not counted: {why}; the timing gate runs without them")
         return why is None
 
-    def _count(self, sides: list) -> list[Counted]:
-        """Instructions per call of every timed benchmark in each (checkout, label, options) side."""
+    def _count(self, sides: list[CountSide], comparable: set[str] | None = None) -> list[Counted]:
+        """Instructions per call, in each side, of the timed benchmarks whose count pays for itself
+        (models.gate.counting_policy) and, where `comparable` names them, that the other side has a
+        count to compare with; each one's choice into its extra_info."""
         weights = {name: info.get(schema.GATE_SECONDS) or 0.0 for name, info in self.timed.items()}
-        return instructions.count_sides(sides, list(self.timed), weights)
+        self.counting = counting_policy.choices(
+            {name: info.get(schema.GATE_SECONDS) for name, info in self.timed.items()},
+            self._spreads().by_name,
+            self.options.threshold,
+        )
+        for name in self.timed:
+            if comparable is not None and name not in comparable and self.counting[name].counted:
+                self.counting[name] = CountingChoice(False, BASELINE_HAS_NO_COUNT)
+        for name, choice in self.counting.items():
+            self.timed[name][schema.INSTRUCTIONS_COUNTING] = choice.why
+        chosen = [name for name in self.timed if self.counting[name].counted]
+        return instructions.count_sides(sides, chosen, weights) if chosen else [Counted(side.label) for side in sides]
 
     def _took_counts(self, counted: list[Counted]) -> None:
         """Each side's counting run, in lines for the summary; the working tree's counts (the first
         side's) into this run's extra_info."""
+        unmatched = sum(choice.why == BASELINE_HAS_NO_COUNT for choice in self.counting.values())
+        timed_only = sum(not choice.counted for choice in self.counting.values()) - unmatched
+        if unmatched:
+            self.run_lines.append(
+                f"instructions: {unmatched} benchmark(s) not counted: the baseline has no count of them taken this "
+                f"way ({instructions.METHOD}); record one with python bench/record_baseline.py --instructions"
+            )
         for side in counted:
             self.run_lines.append(
                 f"instructions: {len(side.per_call)} of {len(self.timed)} benchmarks counted under callgrind in the "
                 f"{side.label}, {side.seconds:.0f} s (median of {instructions.COUNTED_CALLS} calls after a warm-up, "
                 "1 if slow; allocator left out, 1 thread, ISA capped at SSE4)"
+                + (f"; {side.cached} of them from the cache of an earlier run" if side.cached else "")
+                + (
+                    f"; {timed_only} timed only (a call over {MAX_COUNTED_CALL_SECONDS * 1e3:.0f} ms)"
+                    if timed_only
+                    else ""
+                )
                 + (f"; {side.problem}" if side.problem else "")
             )
         for name, info in self.timed.items():

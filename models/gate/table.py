@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from models.gate.counting_policy import COUNTED
 from models.gate.rules import BenchmarkVerdict
 from models.schema import GateMode, Verdict
 
@@ -27,9 +28,9 @@ def short_name(name: str) -> str:
     return name.split("::")[-1]
 
 
-def _instructions(ratio: float | None, limit: float | None) -> str:
+def _instructions(ratio: float | None, limit: float | None, counting: str) -> str:
     if ratio is None:
-        return "-"
+        return counting if counting and counting != COUNTED else "-"
     return f"{ratio - 1:+.3%}" + (f" (limit {limit - 1:+.1%})" if limit is not None else "")
 
 
@@ -41,7 +42,7 @@ def _row(verdict: BenchmarkVerdict) -> tuple[str, ...]:
         f"{verdict.ratio:.3f}" if verdict.ratio else "-",
         verdict.text,
         f"{verdict.limit:.3f}",
-        _instructions(verdict.instructions_ratio, verdict.instructions_limit),
+        _instructions(verdict.instructions_ratio, verdict.instructions_limit, verdict.counting),
         " ".join(f"{ratio:.3f}" for ratio in verdict.process_ratios) or "-",
     )
 
@@ -60,7 +61,8 @@ def _legend(verdicts: list[BenchmarkVerdict], mode: GateMode) -> str:
     legends = "; ".join(f"{'A/B rows: ' if index else ''}{LEGEND[each]}" for index, each in enumerate(modes))
     return (
         f"({legends}; instructions: change of the instruction count per call, where both sides have one, and the "
-        "change that fails: the instructions threshold, or twice the larger spread of either side's counted calls)"
+        "change that fails: the instructions threshold, or twice the larger spread of either side's counted calls; "
+        "'timed only' where a call is too slow to count and its timing is what judges it)"
     )
 
 

@@ -54,6 +54,12 @@ def resolve_revision(rootdir: Path, revision: str) -> str:
     raise RevisionError(f"base revision {revision!r} is not a commit of the repository at {rootdir}")
 
 
+def tree_of(rootdir: Path, commit: str) -> str | None:
+    """The git tree of `commit`: what its files are, whatever its message; None where git cannot tell."""
+    done = _git(rootdir, "rev-parse", "--verify", "--quiet", f"{commit}^{{tree}}")
+    return done.stdout.strip() if done.returncode == 0 and done.stdout.strip() else None
+
+
 def is_ancestor(rootdir: Path, commit: str, descendant: str = "HEAD") -> bool | None:
     """Whether `commit` is an ancestor of `descendant` (or it itself); None where git cannot tell."""
     status = _git(rootdir, "merge-base", "--is-ancestor", commit, descendant).returncode
