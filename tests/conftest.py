@@ -53,3 +53,27 @@ from postgres_server import postgresql_url  # noqa: E402, F401 (a fixture: tests
 def own_count_cache(tmp_path_factory, monkeypatch):
     """Each test its own cache of instruction counts, never the user's (models.gate.count_cache)."""
     monkeypatch.setenv("NNBENCH_CACHE_DIR", str(tmp_path_factory.mktemp("count-cache")))
+
+
+@pytest.fixture(autouse=True, scope="session")
+def benchmarks_run_under_xdist():
+    """Under pytest-xdist (`-n 2` in CI) each worker's environment names it, and pytest-benchmark then
+    disables every benchmark fixture, in the pytest runs these tests start too. The tests time tiny
+    bodies to check what the plugin and the gate do with the results, never how fast anything is, so
+    the runs they start (module-scoped fixtures' included) are told nothing of the worker."""
+    with pytest.MonkeyPatch.context() as patch:
+        for name in ("PYTEST_XDIST_WORKER", "PYTEST_XDIST_WORKER_COUNT", "PYTEST_XDIST_TESTRUNUID"):
+            patch.delenv(name, raising=False)
+        yield
+
+
+@pytest.fixture(autouse=True, scope="session")
+def modules_that_register_once():
+    """Imported once, before any test: pytester's in-process runs drop the modules first imported inside
+    them, and these cannot be imported twice in one process (torch's TORCH_LIBRARY registrations raise
+    "Only a single TORCH_LIBRARY can be used", transformers' lazy classes fail to resolve). Which test
+    imports them first depends on the order pytest-xdist hands tests out, so every worker imports them
+    up front."""
+    import torch._inductor.test_operators  # noqa: F401
+    import torch.distributed._functional_collectives  # noqa: F401
+    from transformers import BertForQuestionAnswering  # noqa: F401

@@ -31,7 +31,7 @@ def test_a_slow_body_is_timed_only_and_says_why_in_figures():
     assert not resolved.counted
     assert resolved.why == "timed only: spread 2.4% resolves 5% (66 ms a call, ~3 s under callgrind)"
     wide = counting_policy.choose(1.46, 0.079, THRESHOLD)
-    assert wide.why == "timed only: 1460 ms a call, ~58 s under callgrind; its limit is its spread 7.9%"
+    assert wide.why == "timed only: 1460 ms a call, ~58 s under callgrind, though its process spread is 7.9%"
     unmeasured = counting_policy.choose(0.5, None, THRESHOLD)
     assert unmeasured.why == "timed only: 500 ms a call, ~20 s under callgrind"
 
