@@ -43,6 +43,12 @@ PATCHED_FILE = ROOT / "models" / "__init__.py"
 BEGIN, END = "# >>> gate evidence (bench/gate_evidence.py removes this block)", "# <<< gate evidence"
 
 
+def _instructions_change(info: dict) -> str:
+    """The count's change against the other side, or why there is none (a benchmark timed only)."""
+    ratio = info.get(schema.GATE_INSTRUCTIONS_RATIO)
+    return f"{ratio - 1:+.4%}" if ratio else info.get(schema.INSTRUCTIONS_COUNTING) or "not counted"
+
+
 def slowed(*layer_types: str):
     """The change that makes every forward of these torch.nn layers busy-wait a fraction of its time
     (all of inject_slowdown's layer types where none is named)."""
@@ -165,7 +171,7 @@ def main() -> None:
                         print(
                             f"{'':>16} {name}: {info[schema.GATE_VERDICT]}, "
                             f"time {info.get(schema.GATE_RATIO) or 0:.3f} (process pairs {processes or '-'}), "
-                            f"instructions {(info.get(schema.GATE_INSTRUCTIONS_RATIO) or 1) - 1:+.4%}; ops "
+                            f"instructions {_instructions_change(info)}; ops "
                             f"{' '.join(info.get(schema.GATE_OP_CHANGES) or []) or 'unchanged'}; kernels "
                             f"{' '.join(info.get(schema.GATE_KERNEL_CHANGES) or []) or 'unchanged'}",
                             flush=True,

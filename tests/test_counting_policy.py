@@ -13,6 +13,7 @@ from models.gate import count_cache, counting_policy, instructions
 from models.gate.count_cache import CachedCount
 from models.gate.rules import BenchmarkVerdict
 from models.gate.table import render
+from models.gate.worktree import tree_of
 from models.schema import GateMode, Verdict
 
 THRESHOLD = 0.05
@@ -87,7 +88,7 @@ def committed(tmp_path):
 
 
 def key_for(root, commit, options=("--profile=smoke",), method=None):
-    return count_cache.side_key(root, commit, list(options), method or {"method": "m"}, {"cpu": "x"})
+    return count_cache.side_key(tree_of(root, commit), list(options), method or {"method": "m"}, {"cpu": "x"})
 
 
 def test_counts_stored_under_a_key_come_back_only_under_the_same_key(committed):
@@ -152,7 +153,12 @@ def test_a_side_counted_before_starts_no_valgrind(committed, monkeypatch):
     assert counted.per_call == {"t.py::a": 1234} and counted.spread == {"t.py::a": 0.002}
     assert counted.cached == 1 and counted.problem is None
     working_tree = instructions.CountSide(root, "working tree", ["--profile=smoke"])
-    assert instructions.cache_key(working_tree) is None  # a working tree is never cached
+    assert instructions.cache_key(working_tree) == instructions.cache_key(side)  # no change: HEAD's files
+    (root / "bench.py").write_text("x = 2\n")
+    assert instructions.cache_key(working_tree) is None  # a change: never cached
+    (root / "bench.py").write_text("x = 1\n")
+    (root / "new.py").write_text("")
+    assert instructions.cache_key(working_tree) is None  # an untracked file git does not ignore: the same
 
 
 def test_stored_mode_counts_only_what_the_baseline_holds_a_count_of_taken_the_same_way():

@@ -6,7 +6,8 @@ version), valgrind, the processor (the ISA cap makes most counts CPU-independent
 the CNN's moved between Zen 4 and Zen 5), the probe copied beside the side, the counting method and
 the side's pytest options. `side_key` names all of them; an entry is used only where every part
 matches, so a changed environment or method counts again instead of comparing with a stale count.
-A working tree is never cached: its files are not a commit's.
+A working tree is cached only where git sees no change in it (a CI job's fresh clone): its files
+are then its HEAD commit's tree, and a second run of the same commit counts nothing again.
 
 The cache is a folder of JSON files, one per key, outside any checkout, so that a fresh clone of the
 same repository (a CI job) finds what the last one counted: $NNBENCH_CACHE_DIR, else
@@ -28,7 +29,6 @@ from importlib import metadata
 from pathlib import Path
 
 from models import probe
-from models.gate.worktree import tree_of
 
 CACHE_VARIABLE = "NNBENCH_CACHE_DIR"
 FOLDER = "instructions"
@@ -77,10 +77,9 @@ class SideKey:
         return _digest(json.dumps(self.parts, sort_keys=True))[:32]
 
 
-def side_key(rootdir: Path, commit: str, options: list[str], method: dict, machine: dict) -> SideKey | None:
-    """The key of `commit`'s counts, counted with `options` and `method` on `machine`; None where git
-    cannot name the commit's tree (nothing is cached then)."""
-    tree = tree_of(rootdir, commit)
+def side_key(tree: str | None, options: list[str], method: dict, machine: dict) -> SideKey | None:
+    """The key of the counts of the files of git `tree`, counted with `options` and `method` on
+    `machine`; None where there is no tree (a working tree with changes): nothing is cached then."""
     if tree is None:
         return None
     variables = {name: value for name, value in os.environ.items() if name.startswith("NNBENCH_")}

@@ -33,7 +33,7 @@ from models import schema
 from models.gate import count_cache
 from models.gate.launch import install, last_line, start_side
 from models.gate.machine import fingerprint
-from models.gate.worktree import RevisionError
+from models.gate.worktree import RevisionError, clean_tree, tree_of
 from models.probe import protocol
 from models.probe.callgrind import OVERHEAD, SEPARATOR
 
@@ -151,7 +151,8 @@ def shares(names: list[str], weights: dict[str, float], processes: int) -> list[
 @dataclass(frozen=True)
 class CountSide:
     """One checkout to count: its root, its label in the summary, its pytest options, and the commit it
-    is a clean checkout of (None for a working tree): a commit's counts are cached (models.gate.count_cache)."""
+    is a clean checkout of (None for a working tree): counts are cached (models.gate.count_cache) under a
+    commit's tree, or a working tree's where it has no change."""
 
     root: Path
     label: str
@@ -160,12 +161,12 @@ class CountSide:
 
 
 def cache_key(side: CountSide) -> count_cache.SideKey | None:
-    """Where `side`'s counts are cached; None for a working tree, or a commit git cannot name."""
-    if side.commit is None:
-        return None
+    """Where `side`'s counts are cached: under its commit's tree, or a working tree's where git sees no
+    change in it; None for a working tree with changes, or a commit git cannot name."""
+    tree = tree_of(side.root, side.commit) if side.commit is not None else clean_tree(side.root)
     method = {"method": METHOD, "callgrind": list(CALLGRIND), "env": VALGRIND_ENV, "calls": COUNTED_CALLS}
     options = [*side.options, "--threads=1"]
-    return count_cache.side_key(side.root, side.commit, options, method, asdict(fingerprint().machine))
+    return count_cache.side_key(tree, options, method, asdict(fingerprint().machine))
 
 
 def count_sides(sides: list[CountSide], names: list[str], weights: dict[str, float]) -> list[Counted]:

@@ -60,6 +60,13 @@ def tree_of(rootdir: Path, commit: str) -> str | None:
     return done.stdout.strip() if done.returncode == 0 and done.stdout.strip() else None
 
 
+def clean_tree(rootdir: Path) -> str | None:
+    """HEAD's tree where the checkout at `rootdir` has no change git sees (none staged, none unstaged, no
+    untracked file it does not ignore): its files are then that commit's. None otherwise, or without git."""
+    status = _git(rootdir, "status", "--porcelain", "--untracked-files=normal")
+    return tree_of(rootdir, "HEAD") if status.returncode == 0 and not status.stdout.strip() else None
+
+
 def is_ancestor(rootdir: Path, commit: str, descendant: str = "HEAD") -> bool | None:
     """Whether `commit` is an ancestor of `descendant` (or it itself); None where git cannot tell."""
     status = _git(rootdir, "merge-base", "--is-ancestor", commit, descendant).returncode
