@@ -20,6 +20,7 @@ sys.path.insert(0, str(ROOT))
 from models import schema  # noqa: E402
 from models.gate.baselines import BASELINE_NAME, BaselineError, check_name, machine_class_of, merge, save_new  # noqa: E402
 from models.gate.confirmation import MIN_ROUNDS  # noqa: E402
+from models.gate.counting_policy import COUNTED  # noqa: E402
 from models.processes import fresh_pytest, interrupt_on_sigterm  # noqa: E402
 
 SUBSET_OPTIONS = ("-k", "-m", "--arch", "--deselect", "--lf", "--last-failed")
@@ -51,7 +52,7 @@ def record(arguments: argparse.Namespace) -> None:
             sys.exit(f"error: run {index} failed (pytest exit {run.status}); nothing saved\n{run.output}")
         if counting and not all(
             schema.INSTRUCTIONS in bench["extra_info"]
-            or bench["extra_info"].get(schema.INSTRUCTIONS_COUNTING, "").startswith("timed only")
+            or bench["extra_info"].get(schema.INSTRUCTIONS_COUNTING) not in (None, COUNTED)
             for bench in run.document["benchmarks"]
         ):
             sys.exit(f"error: run {index} counted no instructions for some benchmarks; nothing saved\n{run.output}")

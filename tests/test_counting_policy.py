@@ -169,3 +169,10 @@ def test_stored_mode_counts_only_what_the_baseline_holds_a_count_of_taken_the_sa
         "d": {"gate_score": 1.0},
     }
     assert counting_policy.comparable(baseline, "m2") == {"a"}
+
+
+def test_where_the_other_side_has_no_count_a_cheap_body_is_not_counted():
+    chosen = counting_policy.choices({"a": 0.001, "b": 0.001, "c": 0.2}, {}, THRESHOLD, comparable={"a"})
+    assert chosen["a"].counted
+    assert chosen["b"] == counting_policy.BASELINE_HAS_NO_COUNT
+    assert chosen["c"].why.startswith("timed only: 200 ms a call")  # its own reason stands

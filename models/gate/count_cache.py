@@ -17,6 +17,7 @@ key, is ignored and written anew; writes go to a temporary file renamed into pla
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -47,18 +48,21 @@ def _digest(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
+@functools.cache  # one answer per process: what it reads does not change under a run
 def environment_digest() -> str:
     """Every distribution installed in this Python, with its version, and the interpreter's version."""
     installed = sorted(f"{(dist.metadata['Name'] or '').lower()}=={dist.version}" for dist in metadata.distributions())
     return _digest("\n".join([sys.version, platform.platform(aliased=False), *installed]))
 
 
+@functools.cache  # one answer per process: what it reads does not change under a run
 def probe_digest() -> str:
     """The probe package's source: it is copied beside every side and runs the count."""
     folder = Path(probe.__file__).parent
     return _digest("".join(f"{path.name}\n{path.read_text()}" for path in sorted(folder.glob("*.py"))))
 
 
+@functools.cache  # one answer per process: what it reads does not change under a run
 def valgrind_version() -> str:
     try:
         return subprocess.run(["valgrind", "--version"], capture_output=True, text=True).stdout.strip()
@@ -154,7 +158,9 @@ def store(key: SideKey, counts: dict[str, CachedCount]) -> str | None:
         with os.fdopen(descriptor, "w") as written:
             json.dump(document, written, indent=1)
         os.replace(temporary, folder / f"{key.name}.json")
-    except OSError as error:
+    except BaseException as error:  # an interrupt too: no temporary file is left in the cache
         Path(temporary).unlink(missing_ok=True)
+        if not isinstance(error, OSError):
+            raise
         return f"instructions: the counts were not cached ({error.strerror or error}: {folder})"
     return None

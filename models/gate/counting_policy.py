@@ -45,11 +45,24 @@ def choose(call_seconds: float | None, spread: float | None, threshold: float) -
     return CountingChoice(False, f"timed only: {cost}, though its process spread is {spread:.1%}")
 
 
+BASELINE_HAS_NO_COUNT = CountingChoice(False, "timed only: the baseline has no count taken this way")
+
+
 def choices(
-    call_seconds: dict[str, float | None], spreads: dict[str, float], threshold: float
+    call_seconds: dict[str, float | None],
+    spreads: dict[str, float],
+    threshold: float,
+    comparable: set[str] | None = None,
 ) -> dict[str, CountingChoice]:
-    """Each benchmark's choice, from its native call time and its measured process spread (where known)."""
-    return {name: choose(seconds, spreads.get(name), threshold) for name, seconds in call_seconds.items()}
+    """Each benchmark's choice, from its native call time and its measured process spread (where known);
+    where `comparable` names the benchmarks the other side has a count of, no other is counted."""
+    chosen = {name: choose(seconds, spreads.get(name), threshold) for name, seconds in call_seconds.items()}
+    if comparable is not None:
+        chosen = {
+            name: BASELINE_HAS_NO_COUNT if choice.counted and name not in comparable else choice
+            for name, choice in chosen.items()
+        }
+    return chosen
 
 
 def comparable(baseline: dict[str, dict], method: str) -> set[str]:

@@ -29,7 +29,6 @@ from models.harness.measure import Measurement
 from models.schema import GateMode, Verdict
 
 REGRESSION_EXIT = 1  # pytest's TESTS_FAILED: a regression stands, or the gate could not judge
-BASELINE_HAS_NO_COUNT = "timed only: the baseline has no count taken this way"
 NOTHING_TIMED = "gate: no benchmark was timed (all skipped or deselected, or --benchmark-disable); nothing to compare"
 
 
@@ -203,24 +202,20 @@ class GateSession:
         """Instructions per call, in each side, of the timed benchmarks whose count pays for itself
         (models.gate.counting_policy) and, where `comparable` names them, that the other side has a
         count to compare with; each one's choice into its extra_info."""
-        weights = {name: info.get(schema.GATE_SECONDS) or 0.0 for name, info in self.timed.items()}
+        call_seconds = {name: info.get(schema.GATE_SECONDS) for name, info in self.timed.items()}
         self.counting = counting_policy.choices(
-            {name: info.get(schema.GATE_SECONDS) for name, info in self.timed.items()},
-            self._spreads().by_name,
-            self.options.threshold,
+            call_seconds, self._spreads().by_name, self.options.threshold, comparable
         )
-        for name in self.timed:
-            if comparable is not None and name not in comparable and self.counting[name].counted:
-                self.counting[name] = CountingChoice(False, BASELINE_HAS_NO_COUNT)
         for name, choice in self.counting.items():
             self.timed[name][schema.INSTRUCTIONS_COUNTING] = choice.why
         chosen = [name for name in self.timed if self.counting[name].counted]
+        weights = {name: seconds or 0.0 for name, seconds in call_seconds.items()}
         return instructions.count_sides(sides, chosen, weights) if chosen else [Counted(side.label) for side in sides]
 
     def _took_counts(self, counted: list[Counted]) -> None:
         """Each side's counting run, in lines for the summary; the working tree's counts (the first
         side's) into this run's extra_info."""
-        unmatched = sum(choice.why == BASELINE_HAS_NO_COUNT for choice in self.counting.values())
+        unmatched = sum(choice == counting_policy.BASELINE_HAS_NO_COUNT for choice in self.counting.values())
         timed_only = sum(not choice.counted for choice in self.counting.values()) - unmatched
         if unmatched:
             self.run_lines.append(
