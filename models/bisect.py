@@ -18,23 +18,21 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import torch
-
 from models.arch.config import positive_int
 from models.gate import instructions
 from models.gate.ab import ABRunner
-from models.gate.machine import fingerprint
 from models.gate.options import (
     DEFAULT_INSTRUCTIONS_THRESHOLD,
     DEFAULT_MAX_PAIRS,
     DEFAULT_MAX_PROCESS_PAIRS,
     DEFAULT_THRESHOLD,
+    fraction,
 )
 from models.gate.rules import instructions_limit
-from models.gate.spread import Spreads, load_recorded, spreads_for
-from models.gate.worktree import RevisionError, check_git, checked_out, first_parent_line, resolve_revision
-from models.processes import interrupt_on_sigterm, node_ids
-from models.pytest_options import DEFAULT_THREADS
+from models.gate.spread import Spreads, load_recorded, spreads_file, spreads_for
+from models.runtime.git import RevisionError, check_git, checked_out, first_parent_line, resolve_revision
+from models.runtime.machine import fingerprint
+from models.runtime.processes import RunError, interrupt_on_sigterm, node_ids
 from models.schema import Verdict
 
 
@@ -97,7 +95,11 @@ class TimeJudge:
     names: list[str]
     threshold: float
     max_process_pairs: int = DEFAULT_MAX_PROCESS_PAIRS
-    spreads: Spreads = field(default_factory=lambda: spreads_for(fingerprint(), load_recorded()))  # once a bisect
+    spreads: Spreads | None = None  # the rootdir's recorded spreads for this machine, read once a bisect
+
+    def __post_init__(self) -> None:
+        if self.spreads is None:
+            self.spreads = spreads_for(fingerprint(), load_recorded(spreads_file(self.rootdir)))
 
     def __call__(self, commit: str) -> Step:
         started = time.perf_counter()
@@ -107,7 +109,7 @@ class TimeJudge:
                     tree, self.good, [], [], self.threshold, DEFAULT_MAX_PAIRS, self.spreads, self.max_process_pairs
                 )
                 verdicts = [v for v in runner.run(self.names).verdicts if v.ratio is not None]
-        except RevisionError as error:
+        except RunError as error:
             return Step(commit, None, why=str(error), seconds=time.perf_counter() - started)
         seconds = time.perf_counter() - started
         if not verdicts:
@@ -139,7 +141,7 @@ class InstructionJudge:
         started = time.perf_counter()
         try:
             counted = self.count(commit, f"commit {commit[:12]}")
-        except RevisionError as error:
+        except RunError as error:
             return Step(commit, None, why=str(error), seconds=time.perf_counter() - started)
         good, ratios, verdicts = self.good_counts, {}, {}
         for name in self.names:
@@ -167,7 +169,7 @@ def add_parser(verbs) -> None:
     )
     bisect.add_argument(
         "--threshold",
-        type=float,
+        type=fraction,
         default=None,
         metavar="FRACTION",
         help=f"slower than this is a regression (default: {DEFAULT_THRESHOLD:.0%}% time, "
@@ -208,7 +210,6 @@ def run(arguments: argparse.Namespace) -> int:
     names = node_ids(rootdir, ["bench", *(["-k", arguments.expression] if arguments.expression else [])])
     if not names:
         raise BisectError("bisect: no benchmark is selected (pytest bench --collect-only -k ...)")
-    torch.set_num_threads(DEFAULT_THREADS)  # the A/B sides are pinned to as many CPUs (models.gate.ab)
     if arguments.instructions:
         if why := instructions.unavailable():
             raise BisectError(f"bisect: --instructions: {why}")

@@ -1,4 +1,5 @@
-"""`python -m models {list,count,train,train-sweep,lab,report,export,history,bisect}`: the parser, then
+"""`python -m models {list,count,train,train-sweep,lab,report,export,history,bisect,record-baseline,
+measure-spread}`: the parser, then
 what each verb does.
 
 Every user error (bad option, unknown architecture, missing data) ends as one line on stderr and
@@ -11,13 +12,14 @@ import argparse
 import json
 import sys
 
-from models import bisect, schema
+from models import bisect, measure_spread, record_baseline, schema
 from models.arch.config import ConfigError, comma_names, parse_assignments, positive_int
 from models.arch.registry import ARCHITECTURES, get_architecture
 from models.data.splits import DataError
 from models.harness.variants import DEFAULT_VARIANT, VARIANTS
 from models.history import commands as history
 from models.history.store import HistoryError
+from models.runtime.processes import INTERRUPTED_EXIT
 
 
 def _config(arguments: argparse.Namespace, **defaults):
@@ -147,6 +149,8 @@ VERBS = {
     "export": export,
     "history": history.run,
     "bisect": bisect.run,
+    "record-baseline": record_baseline.run,
+    "measure-spread": measure_spread.run,
 }
 
 
@@ -249,7 +253,7 @@ def parser() -> argparse.ArgumentParser:
     export = verbs.add_parser("export", help="write the model graph as ONNX for Netron")
     _add_model_arguments(export)
     export.add_argument("--onnx", required=True, metavar="PATH", help="output .onnx file")
-    for command in (history, bisect):
+    for command in (history, bisect, record_baseline, measure_spread):
         command.add_parser(verbs)
     return root
 
@@ -258,7 +262,7 @@ def main(argv: list[str] | None = None) -> int:
     arguments = parser().parse_args(argv)
     try:
         return VERBS[arguments.command](arguments)
-    except (HistoryError, bisect.BisectError) as error:
+    except (HistoryError, bisect.BisectError, record_baseline.RecordingError, measure_spread.SpreadError) as error:
         print(error, file=sys.stderr)
         return 2
     except (ConfigError, DataError, ValueError, OSError) as error:
@@ -271,5 +275,5 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: out of memory ({first}); try a smaller --batch-size", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print("error: interrupted", file=sys.stderr)
-        return 130
+        print("error: interrupted; the processes it started were ended and nothing was saved", file=sys.stderr)
+        return INTERRUPTED_EXIT

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from models import schema
 from models.data.splits import DataError
-from models.processes import pytest_command
+from models.runtime.processes import pytest_command
 from models.train_sweep import TaskDataCache, timed_configs, train_all
 
 LABS = {

@@ -16,7 +16,6 @@ import pytest
 import torch
 
 from models import schema
-from models.gate import machine
 from models.gate.options import GateOptions
 from models.gate.plan import GateUsageError, choose_plan
 from models.gate.session import GateSession, Outcome
@@ -27,8 +26,9 @@ from models.harness.slowdown import inject_slowdown
 from models.harness.variants import VariantUnavailable
 from models.history.recording import record_document
 from models.history.store import HistoryError, Store, store_url
-from models.processes import HISTORY_VARIABLE, interrupt_on_sigterm
 from models.pytest_options import add_options
+from models.runtime import machine
+from models.runtime.processes import HISTORY_VARIABLE, INTERRUPTED_EXIT, interrupt_on_sigterm
 
 GATE_SESSION = pytest.StashKey[GateSession]()
 OUTCOME = pytest.StashKey[Outcome]()  # what the gate decided, for the terminal summary
@@ -133,11 +133,11 @@ INTERRUPTED_LINE = (
 def _finish(session: pytest.Session) -> Outcome | None:
     gate_session = session.config.stash[GATE_SESSION]
     if session.exitstatus == pytest.ExitCode.INTERRUPTED:
-        return Outcome(None, [INTERRUPTED_LINE], pytest.ExitCode.INTERRUPTED) if gate_session.reports else None
+        return Outcome(None, [INTERRUPTED_LINE], INTERRUPTED_EXIT) if gate_session.reports else None
     try:
         return gate_session.finish()
     except KeyboardInterrupt:  # SIGINT, or SIGTERM through interrupt_on_sigterm: every `finally` below has run
-        return Outcome(None, [INTERRUPTED_LINE], pytest.ExitCode.INTERRUPTED)
+        return Outcome(None, [INTERRUPTED_LINE], INTERRUPTED_EXIT)
 
 
 def _write_step_summary(outcome: Outcome) -> list[str]:
@@ -160,7 +160,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int):
     if outcome is not None:
         outcome = replace(outcome, lines=outcome.lines + _write_step_summary(outcome))
         session.config.stash[OUTCOME] = outcome
-        if outcome.exit_status == pytest.ExitCode.INTERRUPTED or (outcome.exit_status and session.exitstatus == 0):
+        if outcome.exit_status == INTERRUPTED_EXIT or (outcome.exit_status and session.exitstatus == 0):
             session.exitstatus = outcome.exit_status
     if HISTORY in session.config.stash:  # after the gate, so its verdicts are recorded; before the summary
         session.config.stash[HISTORY_LINE] = _record_history(session)

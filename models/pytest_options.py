@@ -15,14 +15,12 @@ from models.gate.options import (
     DEFAULT_MAX_PAIRS,
     DEFAULT_MAX_PROCESS_PAIRS,
     DEFAULT_THRESHOLD,
+    fraction,
 )
 from models.harness.devices import DEVICES
 from models.harness.variants import DEFAULT_VARIANT, VARIANTS
-from models.processes import HISTORY_VARIABLE
-
-# One intra-op thread: with two on this 2-vCPU class a train step's p90/p10 was 64x, with one 1.4x
-# (README, the `--threads` option); the gate pins each side to as many CPUs as this.
-DEFAULT_THREADS = 1
+from models.runtime.processes import HISTORY_VARIABLE
+from models.runtime.sides import DEFAULT_THREADS
 
 
 def _choice(*allowed: str):
@@ -41,18 +39,9 @@ def _bench_dtype(text: str) -> str:
         raise argparse.ArgumentTypeError(f"{text!r} is not one of {', '.join(schema.BENCH_DTYPES)}") from None
 
 
-def _fraction(text: str) -> float:
-    try:
-        value = float(text.rstrip("%")) / (100 if text.endswith("%") else 1)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a fraction such as 0.1 or 10%") from None
-    if not 0 <= value < 10:
-        raise argparse.ArgumentTypeError(f"{text!r} is out of range")
-    return value
-
-
 def add_options(parser: pytest.Parser) -> None:
-    """Every option of ours, in one `nnbench` group, each with a typed parser and its default in its help."""
+    """The plugin's options in one `nnbench` group (the tests' --data-dir is the root conftest's), each
+    with a typed parser and its default in its help."""
     group = parser.getgroup("nnbench", "nnbench: workloads, devices and the regression gate")
     group.addoption(
         "--profile",
@@ -139,7 +128,7 @@ def add_options(parser: pytest.Parser) -> None:
     )
     group.addoption(
         "--gate-threshold",
-        type=_fraction,
+        type=fraction,
         default=DEFAULT_THRESHOLD,
         metavar="FRACTION",
         help=f"slowdown that counts as a regression, e.g. 0.1 or 10%% (default: {DEFAULT_THRESHOLD:.0%}%)",
@@ -154,7 +143,7 @@ def add_options(parser: pytest.Parser) -> None:
     )
     group.addoption(
         "--gate-instructions-threshold",
-        type=_fraction,
+        type=fraction,
         default=DEFAULT_INSTRUCTIONS_THRESHOLD,
         metavar="FRACTION",
         help="more instructions per call than this is an instructions regression "
@@ -172,7 +161,7 @@ def add_options(parser: pytest.Parser) -> None:
     )
     group.addoption(
         "--inject-slowdown",
-        type=_fraction,
+        type=fraction,
         default=0.0,
         metavar="FRACTION",
         help="busy-wait this fraction of every Linear/Conv2d forward's own time, to test the gate (default: 0)",

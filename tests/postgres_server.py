@@ -1,7 +1,7 @@
 """A real PostgreSQL server for the history tests: Debian's `postgresql` package (which .ci/run
 installs), started in a folder of its own on a free local port with trust auth, and stopped and
 removed afterwards. Where none can be started the tests that need it skip, saying why in one line;
-bench/history_postgres_evidence.py starts one the same way."""
+docs/evidence/scripts/history_postgres_evidence.py starts one the same way."""
 
 from __future__ import annotations
 

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from models.gate.pairing import decide, slot_time
+from models.gate.pairing import decide
+from models.runtime.scheduler import slot_time
 
 
 @pytest.mark.parametrize(

@@ -16,6 +16,7 @@ import pytest
 
 import models
 from models.gate import instructions
+from models.runtime.processes import INTERRUPTED_EXIT
 
 from tiny_bench import FAST, git
 
@@ -111,7 +112,7 @@ def test_sigterm_during_ab_slots_ends_the_sides_and_removes_the_worktree(committ
     status, output, sides = cancel_when(
         committed, [*FAST, "--gate-base=HEAD", "--gate-pairs=12", "--gate-threshold=1%"], bool, signal.SIGTERM
     )
-    assert status == pytest.ExitCode.INTERRUPTED, output
+    assert status == INTERRUPTED_EXIT, output
     assert "gate: interrupted: nothing was judged; the processes it started were ended" in output
     assert "Traceback" not in output
     assert sides and alive(sides) == set()  # both sides were running, and neither outlived the run
@@ -127,7 +128,7 @@ def test_sigint_during_instruction_counting_leaves_no_valgrind_running(bench):
         return any("valgrind" in _processes().get(pid, (0, ""))[1] for pid in sides)
 
     status, output, sides = cancel_when(bench, [*FAST, "--instructions"], counting, signal.SIGINT)
-    assert status == pytest.ExitCode.INTERRUPTED, output
+    assert status == INTERRUPTED_EXIT, output
     assert "gate: interrupted: nothing was judged" in output and "Traceback" not in output
     assert sides and alive(sides) == set()
     assert scratch_folders(bench) == []

@@ -13,7 +13,7 @@ from models.gate import count_cache, counting_policy, instructions
 from models.gate.count_cache import CachedCount
 from models.gate.rules import BenchmarkVerdict
 from models.gate.table import render
-from models.gate.worktree import tree_of
+from models.runtime.git import tree_of
 from models.schema import GateMode, Verdict
 
 THRESHOLD = 0.05

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from models.gate import worktree
-from models.gate.worktree import RevisionError, base_worktree, is_ancestor, resolve_revision
+from models.runtime import git as worktree
+from models.runtime.git import RevisionError, base_worktree, is_ancestor, resolve_revision
 
 pytestmark = pytest.mark.integration  # every test here starts processes (pytest, git, valgrind)
 
@@ -50,7 +50,7 @@ def test_a_revision_a_shallow_clone_lacks_names_the_fetch_that_brings_it(reposit
         resolve_revision(shallow, first)
     message = str(error.value)
     assert message.startswith(f"base revision '{first}' is not in this shallow clone: fetch the history")
-    assert "git fetch --unshallow" in message and "fetch-depth: 0" in message and "record_baseline.py" in message
+    assert "git fetch --unshallow" in message and "fetch-depth: 0" in message and "record-baseline" in message
     assert "\n" not in message
 
 

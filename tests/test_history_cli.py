@@ -14,7 +14,7 @@ from history_documents import commits, document, git
 from models.cli import main
 from models.history.backfill import groups
 from models.history.store import Store
-from models.processes import HISTORY_VARIABLE, child_environment
+from models.runtime.processes import HISTORY_VARIABLE, child_environment
 
 from tiny_bench import BENCH_FILE, FAST
 

@@ -10,10 +10,10 @@ from collections import deque
 
 import pytest
 
-from models.gate.scheduler import Lockstep, Side
-from models.gate.worktree import RevisionError
-from models.history.round_robin import RoundRobin
+from models.gate.pairing import decide
 from models.probe import protocol
+from models.runtime.processes import SideError
+from models.runtime.scheduler import Lockstep, RoundRobin, Side
 
 NAMES = ["bench/t.py::a", "bench/t.py::b"]
 CALL_SECONDS = 0.01  # five calls a slot
@@ -59,6 +59,11 @@ class ScriptedChannel:
         pass
 
 
+def paired_rule_lockstep(threshold=0.10, max_pairs=12) -> Lockstep:
+    """The lockstep as A/B mode drives it: until the gate's paired rule decides, or the cap."""
+    return Lockstep(max_pairs, lambda name, ratios: decide(ratios, threshold, max_pairs) is not None)
+
+
 def sides(log, tree_benchmarks=NAMES, base_benchmarks=NAMES, **tree_script):
     tree = Side("working tree", ScriptedChannel("W", tree_benchmarks, log, **tree_script))
     base = Side("base revision abc", ScriptedChannel("B", base_benchmarks, log))
@@ -68,7 +73,7 @@ def sides(log, tree_benchmarks=NAMES, base_benchmarks=NAMES, **tree_script):
 def test_slots_alternate_after_an_uncounted_warm_up_slot_each():
     log: list[str] = []
     tree, base = sides(log, tree_benchmarks=NAMES[:1], base_benchmarks=NAMES[:1], first_slot_seconds=1.0)
-    timed = Lockstep(threshold=0.10, max_pairs=12).run(tree, base, NAMES[:1])
+    timed = paired_rule_lockstep().run(tree, base, NAMES[:1])
     # warm-up W B, then four pairs W B: equal times decide "ok" after four pairs
     assert log == ["W", "B"] * 5  # every slot after one of the other side's
     assert timed[NAMES[0]].ratios == [1.0] * 4  # the working tree's slow first slot was not counted
@@ -78,7 +83,7 @@ def test_slots_alternate_after_an_uncounted_warm_up_slot_each():
 def test_a_slower_working_tree_is_paired_until_the_rule_decides():
     log: list[str] = []
     tree, base = sides(log, seconds=CALL_SECONDS * 1.2)
-    timed = Lockstep(threshold=0.10, max_pairs=12).run(tree, base, NAMES)
+    timed = paired_rule_lockstep().run(tree, base, NAMES)
     assert set(timed) == set(NAMES)
     assert all(ratio == pytest.approx(1.2) for paired in timed.values() for ratio in paired.ratios)
     assert all(len(paired.pairs) == 4 for paired in timed.values())
@@ -86,21 +91,21 @@ def test_a_slower_working_tree_is_paired_until_the_rule_decides():
 
 def test_a_benchmark_one_side_lacks_is_passed_over_and_the_rest_paired():
     tree, base = sides([], base_benchmarks=NAMES[1:])
-    timed = Lockstep(threshold=0.10, max_pairs=12).run(tree, base, NAMES)
+    timed = paired_rule_lockstep().run(tree, base, NAMES)
     assert list(timed) == [NAMES[1]]
 
 
 def test_a_side_that_exits_before_any_benchmark_fails_the_run_in_one_line():
     tree, base = sides([], base_benchmarks=[])
-    with pytest.raises(RevisionError) as error:
-        Lockstep(threshold=0.10, max_pairs=12).run(tree, base, NAMES)
+    with pytest.raises(SideError) as error:
+        paired_rule_lockstep().run(tree, base, NAMES)
     assert str(error.value) == "the base revision abc timed no benchmark (it closed its channel)"
 
 
 def test_a_side_that_answers_with_the_wrong_tag_fails_the_run_in_one_line():
     tree, base = sides([], reply_tag=protocol.AT)
-    with pytest.raises(RevisionError) as error:
-        Lockstep(threshold=0.10, max_pairs=12).run(tree, base, NAMES)
+    with pytest.raises(SideError) as error:
+        paired_rule_lockstep().run(tree, base, NAMES)
     assert str(error.value) == "the working tree broke the protocol: expected 'times', got 'at'"
 
 

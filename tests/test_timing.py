@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 import torch
 
-from models.gate import machine
 from models.harness import devices, memory, timing
+from models.runtime import machine
 
 
 def test_cuda_without_a_gpu_is_a_clear_error():

@@ -1,11 +1,11 @@
 """A/B mode: the base revision timed beside the working tree, on this machine, in this run.
 
 Where no stored baseline was recorded on this machine (or when asked with --gate-base=REV), the
-base revision is checked out into a temporary worktree (models.gate.worktree) and two fresh
+base revision is checked out into a temporary worktree (models.runtime.git) and two fresh
 `pytest bench` processes start over the same selection, one in each checkout, each with its own
 `models` package in the same environment (only the working tree gets the working-tree options,
-such as --inject-slowdown). Both load the probe's side plugin (models.gate.launch); the lockstep
-(models.gate.scheduler) times them in alternate slots, and the paired rule (models.gate.pairing)
+such as --inject-slowdown). Both load the probe's side plugin (models.runtime.launch); the lockstep
+(models.runtime.scheduler) times them in alternate slots, and the paired rule (models.gate.pairing)
 gives one process pair's ratio. A process pair shares a process offset that its slot pairs cannot
 see, so further fresh process pairs time the benchmarks still undecided, each started with
 another layout, and the rule over process pairs (models.gate.process_pairs) gives each
@@ -23,15 +23,15 @@ from pathlib import Path
 
 from models import schema
 from models.gate.instructions import Counted, CountSide
-from models.gate.launch import install, write_names
 from models.gate.options import DEFAULT_MAX_PROCESS_PAIRS
-from models.gate.pairing import PairedTimes
+from models.gate.pairing import decide
 from models.gate.process_pairs import decide_over_processes
 from models.gate.rules import BenchmarkVerdict
-from models.gate.scheduler import Lockstep
-from models.gate.sides import ProcessSide, start_process_side
 from models.gate.spread import Spreads
-from models.gate.worktree import base_worktree
+from models.runtime.git import base_worktree
+from models.runtime.launch import install, write_names
+from models.runtime.scheduler import Lockstep, PairedTimes
+from models.runtime.sides import DEFAULT_THREADS, ProcessSide, start_process_side, timing_cpus
 from models.schema import Verdict
 
 # The sides to count; the counted sides in the same order.
@@ -57,7 +57,8 @@ class ABRunner:
     max_pairs: int
     spreads: Spreads = field(default_factory=Spreads)
     max_process_pairs: int = DEFAULT_MAX_PROCESS_PAIRS  # independent process pairs at most (models.gate.process_pairs)
-    min_process_pairs: int = 1  # at least this many for every benchmark (bench/measure_spread.py: all)
+    min_process_pairs: int = 1  # at least this many for every benchmark (measure-spread: all)
+    threads: int = DEFAULT_THREADS  # each side's torch threads: it is timed on as many CPUs (timing_cpus)
 
     @property
     def base_label(self) -> str:
@@ -106,6 +107,10 @@ class ABRunner:
         result.verdicts = [self._verdict(name, timed[name]) for name in names]
         return result
 
+    def decided(self, name: str, ratios: list[float]) -> bool:
+        """Whether one process pair's slot pairs so far decide `name` (the paired rule, models.gate.pairing)."""
+        return decide(ratios, self.allowed(name), self.max_pairs) is not None
+
     def _undecided(self, name: str, processes: list[PairedTimes]) -> bool:
         ratios = [process_ratio(paired) for paired in processes]
         return (
@@ -125,9 +130,11 @@ class ABRunner:
         sides: dict[str, ProcessSide] = {}
         try:
             for root, label, extra in starts if index % 2 == 0 else starts[::-1]:
-                sides[label] = start_process_side(root, scratch, label, names, [*self.options, *extra], index)
+                sides[label] = start_process_side(
+                    root, scratch, label, names, [*self.options, *extra], timing_cpus(self.threads), index
+                )
             tree, base = sides["working tree"], sides[self.base_label]
-            lockstep = Lockstep(self.threshold, self.max_pairs, {name: self.allowed(name) for name in names})
+            lockstep = Lockstep(self.max_pairs, self.decided)
             timed = lockstep.run(tree, base, names)
         except BaseException:  # an interrupt (SIGINT, SIGTERM) or a failure: no side outlives the run
             for side in sides.values():

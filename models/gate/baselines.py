@@ -10,6 +10,7 @@ allowance (models.gate.rules). The measurements behind this are in the README ("
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import re
@@ -19,8 +20,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from models import schema
-from models.gate.machine import machine_part_of
 from models.gate.validity import problem
+from models.runtime.machine import machine_part_of
 
 BASELINE_NAME = "baseline"  # committed baselines are saved as NNNN_baseline.json
 SAVED_NAME = re.compile(r"^(\d{4})_")  # pytest-benchmark numbers its saved files NNNN_name.json
@@ -147,7 +148,7 @@ def merge(documents: list[dict]) -> dict:
             continue
         process_scores = [run[name][schema.GATE_SCORE] for run in runs]
         median_run = min(runs, key=lambda run: abs(run[name][schema.GATE_SCORE] - medians[name]))
-        # A count repeats within its recorded spread: whichever run counted it (record_baseline.py
+        # A count repeats within its recorded spread: whichever run counted it (record-baseline
         # --instructions), with that spread and method.
         counted = next((run[name] for run in runs if run[name].get(schema.INSTRUCTIONS)), {})
         extra = {
@@ -181,20 +182,19 @@ def check_name(name: str) -> None:
 
 def save_new(directory: Path, name: str, document: dict) -> Path:
     """`document` as the next NNNN_name.json in `directory`, never over an existing file: written whole
-    to a temporary file, then linked into place exclusively (the next number where another recorder
-    took this one), so a reader never sees half a file and two recorders never lose one."""
+    to a temporary file, then linked into place exclusively, its number claimed under a lock on the
+    folder, so a reader never sees half a file and two recorders never share a number or lose a file."""
     check_name(name)
     directory.mkdir(parents=True, exist_ok=True)
     with tempfile.NamedTemporaryFile("w", dir=directory, prefix=".recording-", suffix=".json", delete=False) as out:
         json.dump(document, out, indent=4)
         temporary = Path(out.name)
-    try:
-        while True:
-            path = next_path(directory, name)
-            try:
-                os.link(temporary, path)
-                return path
-            except FileExistsError:
-                continue
+    folder = os.open(directory, os.O_RDONLY)
+    try:  # the number is claimed under a lock on the folder: two recorders of other names never share one
+        fcntl.flock(folder, fcntl.LOCK_EX)
+        path = next_path(directory, name)
+        os.link(temporary, path)  # exclusive: never over a file, whoever wrote it
+        return path
     finally:
+        os.close(folder)
         temporary.unlink()

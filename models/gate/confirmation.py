@@ -18,7 +18,8 @@ from models.gate.baselines import extra_info_by_name
 from models.harness.measure import Measurement
 from models.harness.memory import retained_allocations
 from models.harness.timing import bracketed, round_times, warm_up
-from models.processes import fresh_pytest
+from models.runtime.processes import fresh_pytest
+from models.runtime.quantile import q1
 
 REMEASURE_ATTEMPTS = 3  # a suspect is timed again up to three times in this process
 MIN_ROUNDS, MAX_ROUNDS = 20, 200  # rounds per re-measurement: enough for q1, bounded in time
@@ -58,7 +59,7 @@ def _remeasure(info: dict, baseline: dict | None, measurement: Measurement, thre
         durations, _, memory = bracketed(
             lambda: round_times(measurement.timed, measurement.iterations, rounds), measurement.device
         )
-        keep_best(info, rules.gate_entries(rules.q1(durations), memory), baseline, threshold)
+        keep_best(info, rules.gate_entries(q1(durations), memory), baseline, threshold)
         info[schema.REMEASURED] = attempt
 
 

@@ -31,11 +31,12 @@ from pathlib import Path
 
 from models import schema
 from models.gate import count_cache
-from models.gate.launch import install, last_line, start_side
-from models.gate.machine import fingerprint
-from models.gate.worktree import RevisionError, clean_tree, tree_of
 from models.probe import protocol
 from models.probe.callgrind import OVERHEAD, SEPARATOR
+from models.runtime.git import clean_tree, tree_of
+from models.runtime.launch import install, last_line, start_side
+from models.runtime.machine import fingerprint
+from models.runtime.processes import RunError
 
 COUNTED_CALLS = 3  # counted calls per cheap benchmark, after the warm-up: a median, and a spread to judge it by
 # A body slower than this natively (its timed q1) is counted once, after the fixture's call alone: its
@@ -256,7 +257,7 @@ def _start_counting(
                     folder,
                 )
             )
-        except RevisionError as error:
+        except RunError as error:
             counted.problem = str(error)
     return jobs
 

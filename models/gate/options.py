@@ -11,11 +11,34 @@ from pathlib import Path
 import torch
 
 from models.harness.variants import DEFAULT_VARIANT
+from models.runtime.sides import DEFAULT_THREADS
 
 DEFAULT_THRESHOLD = 0.05  # README "The gate" has the false-alarm and detection runs behind it
 DEFAULT_INSTRUCTIONS_THRESHOLD = 0.01  # README "Instruction counts" has the repeat runs behind it
 DEFAULT_MAX_PAIRS = 12  # A/B: at most this many slot pairs per benchmark; most are decided after four
 DEFAULT_MAX_PROCESS_PAIRS = 5  # A/B: at most this many pairs of fresh processes per benchmark (README "A/B mode")
+
+
+def fraction(text: str) -> float:
+    """A threshold or slowdown as a fraction: `0.05` or `5%`. A bare number of 1 or more is refused
+    (`5` would be +500%: most who type it mean 5%), as is a negative one; write `150%` to mean it."""
+    import argparse  # the error type both pytest's and the CLI's parsers turn into one line
+
+    percent = text.strip().endswith("%")
+    try:
+        value = float(text.strip().rstrip("%")) / (100 if percent else 1)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a fraction such as 0.05 or 5%") from None
+    if not value >= 0:  # NaN too
+        raise argparse.ArgumentTypeError(f"{text!r} is negative: a threshold is a slowdown such as 0.05 or 5%")
+    if value >= 1 and not percent:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} would be +{value:.0%}: write {text}% (or {value / 100:g}), or {value:.0%} if so meant"
+        )
+    if value >= 10:
+        raise argparse.ArgumentTypeError(f"{text!r} is out of range (at most 1000%)")
+    return value
+
 
 # Options every process the gate starts shares with this run, so it builds and times the same cases;
 # the injected slowdown goes to processes of the working tree only, never to the base revision's.
@@ -37,6 +60,7 @@ class GateOptions:
     instructions: bool = False  # --instructions: count instructions per call under callgrind
     instructions_threshold: float = DEFAULT_INSTRUCTIONS_THRESHOLD
     device: torch.device = torch.device("cpu")
+    threads: int = DEFAULT_THREADS  # --threads: each side runs as many torch threads, pinned to as many CPUs
     rootdir: Path = Path()
     shared_options: tuple[str, ...] = ()  # as `--option=value`, for every process the gate starts
     working_tree_options: tuple[str, ...] = ()  # likewise, for the working tree's processes only
@@ -74,6 +98,7 @@ class GateOptions:
             instructions=option("--instructions"),
             instructions_threshold=option("--gate-instructions-threshold"),
             device=torch.device(option("--device")),
+            threads=option("--threads"),
             rootdir=Path(str(config.rootpath)),
             shared_options=forwarded(SHARED_OPTIONS) + forwarded_unless_default(),
             working_tree_options=forwarded(WORKING_TREE_OPTIONS),

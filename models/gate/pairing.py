@@ -2,7 +2,7 @@
 
 A pair is one slot of timed calls on each side, moments apart on the same CPU; its ratio is the
 working tree's slot time over the base's, a slot's time being the q1 of its call times (the
-suite's one q1, models.gate.rules.q1). Per benchmark, with L = 1 + threshold and the lower and
+suite's one q1, models.runtime.quantile.q1). Per benchmark, with L = 1 + threshold and the lower and
 upper quartiles of the pair ratios:
   * after MIN_PAIRS pairs: regression when the lower quartile is over L (three quarters of the
     pairs over the limit), faster when the upper quartile is under 1 / L, ok when both quartiles
@@ -17,23 +17,10 @@ What this rule gave on unchanged and on slowed code is in the README ("The gate"
 from __future__ import annotations
 
 import statistics
-from dataclasses import dataclass, field
 
-from models.gate.rules import q1
 from models.schema import Verdict
 
 MIN_PAIRS = 4
-
-
-@dataclass
-class PairedTimes:
-    """Each pair's slot times of one benchmark: (working tree, base), in the order timed."""
-
-    pairs: list[tuple[float, float]] = field(default_factory=list)
-
-    @property
-    def ratios(self) -> list[float]:
-        return [tree / base for tree, base in self.pairs]
 
 
 def pair_quartiles(ratios: list[float]) -> tuple[float, float]:
@@ -61,8 +48,3 @@ def decide(ratios: list[float], threshold: float, max_pairs: int) -> Verdict | N
         median = statistics.median(ratios)
         return Verdict.REGRESSION if median > limit else Verdict.FASTER if median < 1 / limit else Verdict.OK
     return None
-
-
-def slot_time(times: list[float]) -> float:
-    """A slot's time: the q1 of its call times, so that calls an interrupt slowed do not count."""
-    return q1(times)

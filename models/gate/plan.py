@@ -26,9 +26,9 @@ from models.gate.baselines import (
     recording_commit,
     saved_baselines,
 )
-from models.gate.machine import Fingerprint, environment_changes, machine_part_of
 from models.gate.options import GateOptions
-from models.gate.worktree import RevisionError, is_ancestor, resolve_revision
+from models.runtime.git import RevisionError, is_ancestor, resolve_revision
+from models.runtime.machine import Fingerprint, environment_changes, machine_part_of
 from models.schema import GateMode
 
 

@@ -24,7 +24,6 @@ Instruction counts are judged apart (`with_counts_and_ops`): a count repeats far
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
 from models import schema
@@ -33,17 +32,6 @@ from models.schema import Verdict
 
 QUIET_PRESSURE = 1.10  # the streaming add within 10% of its baseline time: memory as quiet as then
 SPREAD_MARGIN = 2.0  # an instructions limit is at least this many times the spread the counted calls showed
-
-
-def q1(times: Iterable[float]) -> float:
-    """The first quartile of `times` exactly as pytest-benchmark's Stats.q1 computes it, so that a
-    re-measurement, a slot and the first timing all mean the same by q1."""
-    from pytest_benchmark.stats import Stats
-
-    stats = Stats()
-    for seconds in times:
-        stats.update(seconds)
-    return stats.q1
 
 
 def gate_entries(q1_seconds: float, memory_reference: float) -> dict:

@@ -19,13 +19,14 @@ from models.gate import confirmation, counting_policy, coverage, instructions, r
 from models.gate.ab import ABResult, ABRunner
 from models.gate.counting_policy import MAX_COUNTED_CALL_SECONDS, CountingChoice
 from models.gate.instructions import Counted, CountSide
-from models.gate.machine import Fingerprint
 from models.gate.options import GateOptions
 from models.gate.plan import ABPlan, NoComparison, Plan, StoredPlan
-from models.gate.spread import Spreads, load_recorded, spreads_for
+from models.gate.spread import Spreads, load_recorded, spreads_file, spreads_for
 from models.gate.table import markdown, render
-from models.gate.worktree import RevisionError, commits_since
 from models.harness.measure import Measurement
+from models.runtime.git import commits_since
+from models.runtime.machine import Fingerprint
+from models.runtime.processes import RunError
 from models.schema import GateMode, Verdict
 
 REGRESSION_EXIT = 1  # pytest's TESTS_FAILED: a regression stands, or the gate could not judge
@@ -93,7 +94,7 @@ class GateSession:
             else:
                 result = self._ab(plan.commit, list(self.timed), self._can_count())
                 verdicts, base_ran, tree_ran = result.verdicts, result.base_ran, result.tree_ran
-        except RevisionError as error:
+        except RunError as error:
             return Outcome(
                 None, self._lines([*notes, f"gate: {error}; the run fails: nothing was judged"]), REGRESSION_EXIT
             )
@@ -136,6 +137,7 @@ class GateSession:
             options.max_pairs,
             self._spreads(),
             options.max_process_pairs,
+            threads=options.threads,
         )
         result = runner.run(names, self._count if count else None)
         self._took_counts(result.counted)
@@ -146,7 +148,11 @@ class GateSession:
         return result
 
     def _spreads(self) -> Spreads:
-        return spreads_for(self.machine, load_recorded()) if self.machine is not None else Spreads()
+        return (
+            spreads_for(self.machine, load_recorded(spreads_file(self.options.rootdir)))
+            if self.machine is not None
+            else Spreads()
+        )
 
     def _stored(self, plan: StoredPlan, notes: list[str]) -> list[rules.BenchmarkVerdict]:
         """Suspects confirmed, then each benchmark against the baseline; those the baseline lacks
@@ -169,7 +175,7 @@ class GateSession:
             return verdicts
         try:
             paired = {verdict.name: verdict for verdict in self._ab(plan.fallback_commit, lacking, False).verdicts}
-        except RevisionError as error:
+        except RunError as error:
             notes.append(f"gate: {len(lacking)} benchmark(s) the baseline lacks stay new: {error}")
             return verdicts
         notes.append(
@@ -220,7 +226,7 @@ class GateSession:
         if unmatched:
             self.run_lines.append(
                 f"instructions: {unmatched} benchmark(s) not counted: the baseline has no count of them taken this "
-                f"way ({instructions.METHOD}); record one with python bench/record_baseline.py --instructions"
+                f"way ({instructions.METHOD}); record one with python -m models record-baseline --instructions"
             )
         for side in counted:
             self.run_lines.append(

@@ -1,8 +1,8 @@
 """Each benchmark's measured process spread, and from it its allowed slowdown in A/B mode.
 
 A benchmark's process spread is how far the ratio of one process pair of unchanged code sat from 1,
-the largest seen over many process pairs on one machine (`bench/measure_spread.py` times them and
-writes SPREADS_FILE). Its allowed slowdown is the larger of the threshold and that spread: a
+the largest seen over many process pairs on one machine (`python -m models measure-spread` times them
+and writes `.benchmarks/spreads.json`). Its allowed slowdown is the larger of the threshold and that spread: a
 benchmark whose processes sit apart by more than the threshold cannot be judged at the threshold,
 and the table says so rather than cry wolf.
 
@@ -17,9 +17,12 @@ import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from models.gate.machine import Fingerprint
+from models.runtime.machine import Fingerprint
 
-SPREADS_FILE = Path(__file__).with_name("spreads.json")
+
+def spreads_file(rootdir: Path) -> Path:
+    """Where a repository keeps its machines' spreads: beside its baselines, committed with them."""
+    return rootdir / ".benchmarks" / "spreads.json"
 
 
 @dataclass(frozen=True)
@@ -39,7 +42,7 @@ class Spreads:
         return f"process spread {spread:.1%}" if spread > threshold else None
 
 
-def load_recorded(path: Path = SPREADS_FILE) -> list[dict]:
+def load_recorded(path: Path) -> list[dict]:
     """The recorded machines' entries; [] where the file is missing or unreadable (the threshold
     alone then applies, and the summary says so)."""
     try:

@@ -2,7 +2,7 @@
 
 Every commit gets a worktree of its own and, per run, a fresh `pytest bench` side process there (that
 commit's own code, the same harness a user runs), all started at once and timed in one round robin
-(models.history.round_robin): a slot of each commit in turn, on the same CPU, so that a neighbour's
+(models.runtime.scheduler): a slot of each commit in turn, on the same CPU, so that a neighbour's
 spell of load falls on every commit alike instead of on whichever ran during it. Each side's own
 pytest-benchmark document supplies what the store keeps (settings, params, MACs, its commit, the
 machine), with its statistics replaced by those of its slots: seconds per call, one round a slot.
@@ -28,13 +28,14 @@ from pathlib import Path
 from pytest_benchmark.stats import Stats
 
 from models import schema
-from models.gate.launch import install
-from models.gate.sides import ProcessSide, start_process_side
-from models.gate.worktree import RevisionError, checked_out, first_parent_line, resolve_revision
 from models.history.documents import HISTORY_SCORE
 from models.history.recording import record_document
-from models.history.round_robin import DEFAULT_SLOTS, RoundRobin
 from models.history.store import HistoryError, Store
+from models.runtime.git import RevisionError, checked_out, first_parent_line, resolve_revision
+from models.runtime.launch import install
+from models.runtime.processes import RunError
+from models.runtime.scheduler import DEFAULT_SLOTS, RoundRobin
+from models.runtime.sides import DEFAULT_THREADS, ProcessSide, start_process_side, timing_cpus
 
 DEFAULT_AT_ONCE = 12  # side processes alive at once: each holds torch and its models (0.7-1.5 GB)
 # The side's own pytest-benchmark timing only has to fill its document's other entries: the slots
@@ -94,6 +95,11 @@ class Backfill:
     say: Callable[[str], None]
     slots: int = DEFAULT_SLOTS
     at_once: int = DEFAULT_AT_ONCE
+    threads: int = DEFAULT_THREADS  # the sides' torch threads (--threads in `options`): timed on as many CPUs
+
+    @property
+    def cpus(self) -> list[int]:
+        return timing_cpus(self.threads)
 
     def run(self, commits: list[str], runs: int) -> int:
         """Each commit timed in `runs` round robins; how many (commit, run)s were skipped."""
@@ -125,9 +131,9 @@ class Backfill:
                 options = [*self.options, *SIDE_TIMING, f"--benchmark-json={scratch / f'{commit}.json'}"]
                 try:
                     sides[commit] = start_process_side(
-                        trees[commit], scratch, f"commit {commit[:12]}", self.names, options, run, commit
+                        trees[commit], scratch, f"commit {commit[:12]}", self.names, options, self.cpus, run, commit
                     )
-                except RevisionError as error:
+                except RunError as error:
                     self.say(f"history: skip {commit[:12]} (run {run + 1} of {runs}): {error}")
             timed = RoundRobin(self.slots).run(list(sides.values()), self.names)
         except BaseException:  # an interrupt or a failure: no side outlives the backfill

@@ -8,14 +8,15 @@ import functools
 import shlex
 from pathlib import Path
 
-from models.gate.worktree import head_first_parent_line
 from models.history import series as series_module
 from models.history import show
 from models.history.backfill import DEFAULT_AT_ONCE, Backfill, first_parent_range
 from models.history.recording import import_files
-from models.history.round_robin import DEFAULT_SLOTS
 from models.history.store import HistoryError, Store, store_url
-from models.processes import HISTORY_VARIABLE, interrupt_on_sigterm, node_ids
+from models.runtime.git import head_first_parent_line
+from models.runtime.processes import HISTORY_VARIABLE, interrupt_on_sigterm, node_ids
+from models.runtime.scheduler import DEFAULT_SLOTS
+from models.runtime.sides import DEFAULT_THREADS
 
 
 def add_parser(verbs) -> None:
@@ -92,8 +93,15 @@ def _backfill(arguments: argparse.Namespace, store: Store, rootdir: Path) -> int
         flush=True,
     )
     say = functools.partial(print, flush=True)
-    filling = Backfill(store, rootdir, names, options, say, arguments.slots, arguments.at_once)
+    filling = Backfill(store, rootdir, names, options, say, arguments.slots, arguments.at_once, threads_in(options))
     return 1 if filling.run(commits, arguments.runs) else 0
+
+
+def threads_in(options: list[str]) -> int:
+    """The --threads the sides are given in `options` (their default where none): they are timed on as many CPUs."""
+    parser = argparse.ArgumentParser(add_help=False)
+    parser.add_argument("--threads", type=int, default=DEFAULT_THREADS)
+    return parser.parse_known_args(options)[0].threads
 
 
 def _show(arguments: argparse.Namespace, store: Store, rootdir: Path) -> int:

@@ -14,8 +14,8 @@ import hashlib
 import json
 
 from models import schema
-from models.gate.machine import machine_part_of, recorded_environment
 from models.history.store import HistoryError, Result, Run
+from models.runtime.machine import machine_part_of, recorded_environment
 
 HISTORY_SCORE = "q1"  # a series is of q1 round times: the gate's score, robust to a few slow rounds
 

@@ -7,9 +7,9 @@ import dataclasses
 import json
 from pathlib import Path
 
-from models.gate.worktree import parents_of
 from models.history.documents import run_of
 from models.history.store import HistoryError, Store
+from models.runtime.git import parents_of
 
 
 def record_document(store: Store, document: dict, source: str, rootdir: Path, round_robin: str | None = None) -> str:

@@ -21,7 +21,7 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlalchemy import event, exc
 
-from models.processes import HISTORY_VARIABLE
+from models.runtime.processes import HISTORY_VARIABLE
 
 SCHEMA_VERSION = 2
 # What brings a store from the version before each key to that version. 2: runs.round_robin.

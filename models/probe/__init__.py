@@ -9,6 +9,6 @@
 
 A leaf on purpose: nothing here imports the rest of `models` (torch, pytest-benchmark and the
 standard library only), and modules here import each other relatively. The gate copies this
-package beside each side process under the name `protocol.PACKAGE` (models.gate.launch), so a
+package beside each side process under the name `protocol.PACKAGE` (models.runtime.launch), so a
 base revision that predates any of it is driven and described by exactly the working tree's code.
 """

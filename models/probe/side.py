@@ -1,12 +1,12 @@
 """The pytest plugin each side process loads: A/B timing slots, or instruction counting.
 
-The gate copies this package beside each side (models.gate.launch) and loads this module with
+The gate copies this package beside each side (models.runtime.launch) and loads this module with
 `-p protocol.SIDE_PLUGIN`, so that nothing here imports the side's own `models` (a base revision
 may predate all of it). The side runs its own `pytest bench` with --benchmark-disable: the
 benchmark fixture runs each body once, and this plugin then does the side's job with the body,
 in one of two roles set by the environment (protocol's variables):
 
-  * slots (A/B timing, models.gate.scheduler): list the body's ops and kernels, tell the gate's process it
+  * slots (A/B timing, models.runtime.scheduler): list the body's ops and kernels, tell the gate's process it
     is ready at that benchmark, and wait. The gate asks each side in turn for a slot: N timed
     calls of the body, on the CPUs the gate names, while the other side waits. A slot of one
     side and the next slot of the other are moments apart on the same CPU, so a neighbour that

@@ -14,14 +14,13 @@ from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from pathlib import Path
 
-import torch
-
-from models.gate.launch import last_line, start_side
-from models.gate.scheduler import Side
 from models.probe import protocol
+from models.runtime.launch import last_line, start_side
+from models.runtime.scheduler import Side
 
 LAYOUT_VARIABLE = "NNBENCH_AB_LAYOUT"  # padding in a side's environment, another length per process pair
 LAYOUT_STEP = 4160  # bytes more per process pair: a page and a cache line, so both alignments move
+DEFAULT_THREADS = 1  # torch threads per benchmark unless --threads says otherwise: 2 threads here made p90/p10 64x
 SIDE_EXIT_SECONDS = 60  # a side that has not exited this long after its channel closed is killed
 
 
@@ -53,20 +52,29 @@ class ProcessSide(Side):
             return None
 
 
-def timing_cpus() -> list[int]:
-    """The CPUs every side is timed on: the last `torch.get_num_threads()` this process may use."""
-    return sorted(os.sched_getaffinity(0))[-torch.get_num_threads() :]
+def timing_cpus(threads: int) -> list[int]:
+    """The CPUs every side is timed on: the last `threads` this process may use (a side runs `threads`
+    torch threads, one per CPU)."""
+    return sorted(os.sched_getaffinity(0))[-max(1, threads) :]
 
 
 def start_process_side(
-    root: Path, scratch: Path, label: str, names: list[str], options: list[str], layout: int, log_name: str = ""
+    root: Path,
+    scratch: Path,
+    label: str,
+    names: list[str],
+    options: list[str],
+    cpus: list[int],
+    layout: int,
+    log_name: str = "",
 ) -> ProcessSide:
-    """A side process in `root` over `names` with `options`; `layout` sets its environment's padding
-    (another per process pair); its output into `scratch/log_name.log` (default: the label's first word)."""
+    """A side process in `root` over `names` with `options`, timed on `cpus`; `layout` sets its
+    environment's padding (another per process pair); its output into `scratch/log_name.log` (default:
+    the label's first word)."""
     ours, theirs = socket.socketpair()
     env = {
         protocol.CHANNEL_FD: str(theirs.fileno()),
-        protocol.CPUS: ",".join(map(str, timing_cpus())),
+        protocol.CPUS: ",".join(map(str, cpus)),
         # Another environment size per process pair: the stack, and what is laid out after it, moves.
         LAYOUT_VARIABLE: "x" * (LAYOUT_STEP * layout),
         protocol.LISTS: "1" if layout == 0 else "0",  # what a benchmark ran is listed once

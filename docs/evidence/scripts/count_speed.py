@@ -1,6 +1,6 @@
 """How much faster the analytic counter is than tracing the model with fvcore, measured in one run.
 
-    python bench/count_speed.py [--repeats 20]
+    python docs/evidence/scripts/count_speed.py [--repeats 20]
 
 For each architecture at its defaults: the best time of the analytic per-layer table (shape walk +
 formulas, no model), the best time of fvcore's FlopCountAnalysis on the built model (trace + count;
@@ -15,7 +15,7 @@ import sys
 import warnings
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[3]))
 
 
 def main() -> None:

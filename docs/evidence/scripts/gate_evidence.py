@@ -1,8 +1,9 @@
 """Evidence for the gate: what it says about real changes to the code, run as a user runs it.
 
-    python bench/gate_evidence.py --mode stored --plan unchanged:10,linear_conv@0.15:10,conv@0.30:3,onednn_off:3
-    python bench/gate_evidence.py --mode ab --base HEAD --plan unchanged:5,conv@0.30:2
-    python bench/gate_evidence.py --plan unchanged:5,relu_twice:1 --pytest "--instructions"
+    python docs/evidence/scripts/gate_evidence.py --mode stored
+        --plan unchanged:10,linear_conv@0.15:10,conv@0.30:3,onednn_off:3
+    python docs/evidence/scripts/gate_evidence.py --mode ab --base HEAD --plan unchanged:5,conv@0.30:2
+    python docs/evidence/scripts/gate_evidence.py --plan unchanged:5,relu_twice:1 --pytest "--instructions"
 
 Each change is put into the code under test: a marked block appended to models/__init__.py (so
 the working tree differs from the base revision by one changed file), removed again afterwards,
@@ -31,16 +32,16 @@ import time
 from collections import Counter
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[3]
 sys.path.insert(0, str(ROOT))
 
 from models import schema  # noqa: E402
-from models.gate.machine import fingerprint  # noqa: E402
-from models.processes import fresh_pytest  # noqa: E402
+from models.runtime.machine import fingerprint  # noqa: E402
+from models.runtime.processes import fresh_pytest  # noqa: E402
 from models.schema import Verdict  # noqa: E402
 
 PATCHED_FILE = ROOT / "models" / "__init__.py"
-BEGIN, END = "# >>> gate evidence (bench/gate_evidence.py removes this block)", "# <<< gate evidence"
+BEGIN, END = "# >>> gate evidence (docs/evidence/scripts/gate_evidence.py removes this block)", "# <<< gate evidence"
 
 
 def _instructions_change(info: dict) -> str:

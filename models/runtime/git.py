@@ -10,12 +10,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-
-class RevisionError(RuntimeError):
-    """A base revision (or a side process of it) that cannot be found, checked out or run; one line."""
+from models.runtime.processes import RunError
 
 
-RECORD_HINT = "or record a baseline for this machine (python bench/record_baseline.py)"
+class RevisionError(RunError):
+    """A revision that cannot be resolved or checked out; one line."""
+
+
+RECORD_HINT = "or record a baseline for this machine (python -m models record-baseline)"
 
 
 def _git(rootdir: Path, *arguments: str) -> subprocess.CompletedProcess:

@@ -1,6 +1,6 @@
 """Which reference, if any, should divide a benchmark's time in stored mode? Measured, not assumed.
 
-    python bench/reference_choice.py [--phases 6] [--samples 4]
+    python docs/evidence/scripts/reference_choice.py [--phases 6] [--samples 4]
 
 A stored baseline is only compared on a machine with the same fingerprint, so the reference's one
 job is to cancel the machine's weather (a neighbour on the other core, its memory traffic, clock
@@ -28,14 +28,14 @@ from pathlib import Path
 
 import torch
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[3]
 sys.path.insert(0, str(ROOT))
 
-from models.gate.machine import fingerprint  # noqa: E402
-from models.gate.rules import q1  # noqa: E402
 from models.harness.cases import Case, prepare  # noqa: E402
 from models.harness.memory import retained_allocations  # noqa: E402
 from models.harness.timing import memory_reference_seconds, reference_seconds, round_times, warm_up  # noqa: E402
+from models.runtime.machine import fingerprint  # noqa: E402
+from models.runtime.quantile import q1  # noqa: E402
 
 WORKLOADS = {
     "mlp-bs64": (Case("mlp", 64), "inference"),

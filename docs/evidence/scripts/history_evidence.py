@@ -1,11 +1,11 @@
 """Evidence for the history: a constructed history, backfilled, shown and bisected, as a user runs it.
 
-    python bench/history_evidence.py --repeat 3 -k "test_inference and (mlp-bs64 or cnn-bs64)"
+    python docs/evidence/scripts/history_evidence.py --repeat 3 -k "test_inference and (mlp-bs64 or cnn-bs64)"
 
 A throwaway clone of this repository gets 12 commits on top of HEAD: commit 4 makes every Linear
 forward compute a twentieth of its output features a second time (5% more of its arithmetic, real
 work that a count of instructions sees), commit 8 every Conv2d forward busy-wait 20% of its own time
-(in the marked block bench/gate_evidence.py appends to models/__init__.py), the others touch only a
+(in the marked block docs/evidence/scripts/gate_evidence.py appends to models/__init__.py), the others touch only a
 docs file. Then, each
 a fresh process in the clone: `history backfill HEAD~12..HEAD` into a store of its own, `history
 show`, `bisect` on the conv benchmarks (time) and on the MLP (`--instructions`). Prints each
@@ -28,7 +28,7 @@ from pathlib import Path
 
 from gate_evidence import BEGIN, END, slowed
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[3]
 # Commit 4: every Linear forward also computes a twentieth of its output features again (about 5% more
 # of its arithmetic: real work, which an instruction count sees as well as a clock). Commit 8: every
 # Conv2d forward busy-waits 20% of its own time (the clock sees it; a count of instructions barely).

@@ -1,7 +1,7 @@
 """Evidence for the history at scale: two `pytest bench --history=postgresql://...` processes recording
 into one PostgreSQL server at once, as two CI runners would, then `history show` reading it back.
 
-    python bench/history_postgres_evidence.py [-k EXPR]
+    python docs/evidence/scripts/history_postgres_evidence.py [-k EXPR]
 
 The server is Debian's `postgresql` package, started in a temporary folder on a free port (the
 tests' own helper, tests/postgres_server.py) and removed afterwards. Prints each command with its
@@ -17,7 +17,7 @@ import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[3]
 sys.path.insert(0, str(ROOT / "tests"))
 
 from postgres_server import ServerUnavailable, running_server  # noqa: E402 (tests/ is not a package)

@@ -13,9 +13,8 @@ import subprocess
 from pathlib import Path
 
 from models import probe
-from models.gate.worktree import RevisionError
 from models.probe import protocol
-from models.processes import child_environment, pytest_command
+from models.runtime.processes import SideError, child_environment, pytest_command
 
 SIDE_OPTIONS = ("-p", protocol.SIDE_PLUGIN, "-p", "models.plugin", "--benchmark-disable")
 NAMES_FILE = "names"
@@ -53,7 +52,7 @@ def start_side(
     keeps exactly `names`, in their order), its output into `log`."""
     files = [file for file in benchmark_files(names) if (root / file).exists()]
     if not files:
-        raise RevisionError(f"the {label} has none of the benchmark files {', '.join(benchmark_files(names))}")
+        raise SideError(f"the {label} has none of the benchmark files {', '.join(benchmark_files(names))}")
     environment = child_environment(
         {**env, "PYTHONPATH": os.pathsep.join([str(root), str(scratch)]), protocol.NAMES: str(scratch / NAMES_FILE)}
     )

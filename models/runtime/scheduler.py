@@ -1,4 +1,6 @@
-"""The A/B lockstep: two side processes at the same benchmark, asked in turn for slots of timed calls.
+"""One scheduler for side processes at the same benchmark, asked in turn for slots of timed calls:
+the gate's A/B lockstep (two sides, `Lockstep`) and the history's round robin (one side per commit,
+`RoundRobin`). Both size a slot with one formula (`slot_calls`).
 
 At each benchmark both sides prepare and warm up in parallel, then say they are ready (AT) and
 wait. The scheduler asks each side in turn for a slot of timed calls, strictly alternating (A B A
@@ -20,16 +22,39 @@ runs, a scripted fake in the unit tests.
 from __future__ import annotations
 
 import math
+import statistics
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from models import schema
-from models.gate.pairing import PairedTimes, decide, slot_time
-from models.gate.worktree import RevisionError
 from models.probe import protocol
+from models.runtime.processes import SideError
+from models.runtime.quantile import q1
 
 SLOT_SECONDS = 0.05  # short, so both slots of a pair fall in the same spell of a neighbour's load
 MAX_SLOT_CALLS = 10_000
 SIDE_SILENCE_SECONDS = 1800  # a side that says nothing for this long is stuck
+
+
+def slot_time(times: list[float]) -> float:
+    """A slot's time: the q1 of its call times, so that calls an interrupt slowed do not count."""
+    return q1(times)
+
+
+@dataclass
+class PairedTimes:
+    """Each pair's slot times of one benchmark: (working tree, base), in the order timed."""
+
+    pairs: list[tuple[float, float]] = field(default_factory=list)
+
+    @property
+    def ratios(self) -> list[float]:
+        return [tree / base for tree, base in self.pairs]
+
+
+def slot_calls(call_seconds: float) -> int:
+    """How many calls of `call_seconds` each fill one slot of SLOT_SECONDS (at least one)."""
+    return max(1, min(MAX_SLOT_CALLS, math.ceil(SLOT_SECONDS / max(call_seconds, 1e-9))))
 
 
 @dataclass(eq=False)
@@ -45,11 +70,11 @@ class Side:
 
     def _receive(self, *expected: str) -> tuple:
         if not self.channel.poll(SIDE_SILENCE_SECONDS):
-            raise RevisionError(f"the {self.label} said nothing for {SIDE_SILENCE_SECONDS} s")
+            raise SideError(f"the {self.label} said nothing for {SIDE_SILENCE_SECONDS} s")
         try:
             return protocol.receive(self.channel, *expected)
         except protocol.ProtocolError as error:
-            raise RevisionError(f"the {self.label} broke the {error}") from None
+            raise SideError(f"the {self.label} broke the {error}") from None
 
     def wait_until_ready(self) -> None:
         """Until it waits at a benchmark, or has exited (its selection done, or it failed)."""
@@ -81,9 +106,11 @@ class Side:
 
 @dataclass
 class Lockstep:
-    threshold: float
+    """The A/B lockstep: the working tree and the base revision, in turn, until `decided` (the gate's
+    paired rule, models.gate.pairing) says a benchmark's pair ratios so far decide it, or `max_pairs`."""
+
     max_pairs: int
-    allowed: dict[str, float] = field(default_factory=dict)  # a benchmark's allowed slowdown, where not the threshold
+    decided: Callable[[str, list[float]], bool]  # (benchmark, pair ratios so far): enough pairs?
 
     def run(self, tree: Side, base: Side, names: list[str]) -> dict[str, PairedTimes]:
         """Both sides through the selection `names`, paired slots at each benchmark both reach;
@@ -104,14 +131,12 @@ class Lockstep:
                 min(waiting, key=lambda side: order.get(side.at[0], -1)).release()
         if not timed:
             failed = base if base.reached == 0 or tree.reached else tree
-            raise RevisionError(f"the {failed.label} timed no benchmark ({failed.why_it_stopped()})")
+            raise SideError(f"the {failed.label} timed no benchmark ({failed.why_it_stopped()})")
         return timed
 
     def pairs(self, tree: Side, base: Side, paired: PairedTimes) -> None:
         """Slot pairs of one benchmark, the working tree's slot then the base's, until it is decided."""
-        calls = {
-            side: max(1, min(MAX_SLOT_CALLS, math.ceil(SLOT_SECONDS / max(side.at[1], 1e-9)))) for side in (tree, base)
-        }
+        calls = {side: slot_calls(side.at[1]) for side in (tree, base)}
         try:  # a slot each first, not counted: a side's first calls after waiting run slower (README)
             tree.slot(calls[tree])
             base.slot(calls[base])
@@ -123,5 +148,51 @@ class Lockstep:
             except (EOFError, OSError):  # a side failed inside its slot: what was paired stands
                 return
             paired.pairs.append((seconds[tree], seconds[base]))
-            if decide(paired.ratios, self.allowed.get(tree.at[0], self.threshold), self.max_pairs):
+            if self.decided(tree.at[0], paired.ratios):
                 return
+
+
+# The history's round robin: the lockstep widened from two sides to one per commit. Every side that has
+# the benchmark prepares and warms up in parallel, says it is ready and waits; then each is asked in turn
+# for a slot (A B C ... A B C ...), for `slots` rounds after one uncounted warm-up slot each. Commits
+# timed one after another, minutes apart, disagree on unchanged code (docs/history.md); slots of every
+# commit moments apart see the same spells of a neighbour's load. No side ever runs right after itself.
+DEFAULT_SLOTS = 20  # counted slots per side and benchmark
+
+
+@dataclass
+class RoundRobin:
+    slots: int = DEFAULT_SLOTS
+
+    def run(self, sides: list[Side], names: list[str]) -> dict[str, dict[str, list[float]]]:
+        """Every side through the selection `names`; per benchmark, each side's (by label) slot times,
+        seconds per call. The sides at the earliest benchmark of `names` are timed together; a side
+        that lacks it waits at its next one, and a side that has exited is done."""
+        order = {name: index for index, name in enumerate(names)}
+        timed: dict[str, dict[str, list[float]]] = {}
+        while True:
+            for side in sides:
+                side.wait_until_ready()
+            waiting = [side for side in sides if side.at]
+            if not waiting:
+                return timed
+            first = min(order.get(side.at[0], -1) for side in waiting)
+            here = [side for side in waiting if order.get(side.at[0], -1) == first]
+            self.rounds(here, timed.setdefault(here[0].at[0], {}))
+            for side in here:
+                side.release()
+
+    def rounds(self, sides: list[Side], times: dict[str, list[float]]) -> None:
+        """A warm-up slot each, then `slots` rounds of a slot each, in the same order every round. A
+        side that fails inside a slot drops out; what it timed before stands."""
+        calls = slot_calls(statistics.median(side.at[1] for side in sides))
+        playing = list(sides)
+        for round_number in range(self.slots + 1):
+            for side in list(playing):
+                try:
+                    seconds = side.slot(calls)
+                except (EOFError, OSError):
+                    playing.remove(side)
+                    continue
+                if round_number:  # the first slot of each side is its warm-up
+                    times.setdefault(side.label, []).append(seconds)

@@ -22,6 +22,20 @@ from pathlib import Path
 HISTORY_VARIABLE = "NNBENCH_HISTORY"
 
 
+# An interrupt (Ctrl-C, SIGTERM) ends every command of ours, and a gated pytest run, with the shell's
+# status for SIGINT (128 + 2): one convention, whichever command a CI job cancelled.
+INTERRUPTED_EXIT = 130
+
+
+class RunError(RuntimeError):
+    """Another revision could not be run: its commit (models.runtime.git.RevisionError) or one of its
+    side processes (SideError); one line for the user."""
+
+
+class SideError(RunError):
+    """A side process that found nothing to run, went silent or broke the protocol; one line."""
+
+
 def child_environment(extra: dict[str, str] | None = None) -> dict[str, str]:
     """This process's environment for a pytest it starts, with `extra`, less the history store's URL."""
     return {**{k: v for k, v in os.environ.items() if k != HISTORY_VARIABLE}, **(extra or {})}
