@@ -28,7 +28,7 @@ from models.history.recording import record_document
 from models.history.store import HistoryError, Store, store_url
 from models.pytest_options import add_options
 from models.runtime import machine
-from models.runtime.processes import HISTORY_VARIABLE, INTERRUPTED_EXIT, interrupt_on_sigterm
+from models.runtime.processes import HISTORY_VARIABLE, INTERRUPTED_EXIT, die_with_parent, interrupt_on_sigterm
 
 GATE_SESSION = pytest.StashKey[GateSession]()
 OUTCOME = pytest.StashKey[Outcome]()  # what the gate decided, for the terminal summary
@@ -44,6 +44,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "sweep(mode): a benchmark parametrized by bench/sweeps.py")
+    die_with_parent()  # a pytest started by one of ours does not outlive it
     set_threads(config.getoption("--threads"))
     options = GateOptions.from_config(config)
     here = machine.fingerprint(options.device) if options.enabled else None

@@ -131,7 +131,8 @@ def add_options(parser: pytest.Parser) -> None:
         type=fraction,
         default=DEFAULT_THRESHOLD,
         metavar="FRACTION",
-        help=f"slowdown that counts as a regression, e.g. 0.1 or 10%% (default: {DEFAULT_THRESHOLD:.0%}%)",
+        help=f"slowdown that counts as a regression, e.g. 0.05 or 5%%; a bare 1 or more is refused "
+        f"(default: {DEFAULT_THRESHOLD:.0%}%)",
     )
     group.addoption(
         "--instructions",

@@ -56,6 +56,7 @@ def _key(architecture: str, config: dict) -> str:
     return architecture + json.dumps(config, sort_keys=True)
 
 
+RESULT_FILE = "result file"  # a run context's key: the file it was read from
 PEAK_FIGURES = "peak figures"  # a run context's key: the measured peaks as recorded (the header shows "peaks")
 
 
@@ -95,7 +96,8 @@ def load_results(paths: list[str]) -> tuple[list[ResultRow], list[dict]]:
         except (OSError, json.JSONDecodeError, UnicodeDecodeError) as error:
             raise DataError(f"{path}: unreadable result file ({type(error).__name__})") from None
         if isinstance(document, dict) and isinstance(document.get("benchmarks"), list):
-            benchmarks += [(bench, run_context(document)) for bench in document["benchmarks"]]
+            context = {**run_context(document), RESULT_FILE: path.name}  # a mix of runs is shown per file
+            benchmarks += [(bench, context) for bench in document["benchmarks"]]
         elif isinstance(document, dict) and schema.ACCURACY in document:
             trainings.append(document)
         elif isinstance(document, list) and all(

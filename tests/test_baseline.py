@@ -95,3 +95,16 @@ def test_next_path_numbers_after_every_saved_file_and_never_reuses_one(tmp_path)
     for name in ("0001_baseline.json", "0007_mine.json", "notes.json"):
         (tmp_path / name).write_text("{}")
     assert baselines.next_path(tmp_path, "baseline").name == "0008_baseline.json"
+
+
+def test_recorders_of_other_names_at_once_never_share_a_number(tmp_path):
+    from concurrent.futures import ThreadPoolExecutor
+
+    from models.gate.baselines import save_new
+
+    names = [f"baseline-{index}" for index in range(12)]
+    with ThreadPoolExecutor(max_workers=12) as pool:
+        paths = list(pool.map(lambda name: save_new(tmp_path, name, {"benchmarks": []}), names))
+    numbers = sorted(path.name[:4] for path in paths)
+    assert numbers == [f"{number:04d}" for number in range(1, 13)]  # one file per number, none lost
+    assert sorted(path.name for path in tmp_path.iterdir()) == sorted(path.name for path in paths)

@@ -132,3 +132,53 @@ def test_sigint_during_instruction_counting_leaves_no_valgrind_running(bench):
     assert "gate: interrupted: nothing was judged" in output and "Traceback" not in output
     assert sides and alive(sides) == set()
     assert scratch_folders(bench) == []
+
+
+SLEEPER = """
+import os, time
+from pathlib import Path
+
+def test_sleeps():
+    Path(os.environ["SLEEPER_PID_FILE"]).write_text(str(os.getpid()))
+    time.sleep(120)
+"""
+
+
+def running(pid: int) -> bool:
+    """Whether `pid` runs: not gone, and not a zombie (its parent died, and a container's PID 1 may reap late)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+@pytest.mark.integration
+def test_a_recorder_killed_with_sigkill_leaves_no_pytest_and_its_scratch_folder_is_swept(tmp_path):
+    (tmp_path / "test_sleeper.py").write_text(SLEEPER)
+    scratch, pid_file = tmp_path / "tmp", tmp_path / "child.pid"
+    scratch.mkdir()
+    recorder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sys; from pathlib import Path; from models.runtime.processes import fresh_pytest;"
+            " fresh_pytest(['-p', 'models.plugin', 'test_sleeper.py'], Path(sys.argv[1]))",
+            str(tmp_path),
+        ],
+        env={**os.environ, "TMPDIR": str(scratch), "SLEEPER_PID_FILE": str(pid_file)},
+    )
+    deadline = time.monotonic() + 120
+    while not pid_file.exists() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    child = int(pid_file.read_text())
+    recorder.kill()  # SIGKILL: no handler, no finally
+    recorder.wait()
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and running(child):
+        time.sleep(0.2)
+    assert not running(child), "the recorder's pytest outlived it"
+    left = [path.name for path in scratch.glob("nnbench-run-*")]
+    assert left == [path.name for path in scratch.glob(f"nnbench-run-{recorder.pid}-*")] and len(left) == 1
+    from models.runtime.processes import sweep_orphans
+
+    assert [path.name for path in sweep_orphans(scratch)] == left and not list(scratch.iterdir())

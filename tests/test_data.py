@@ -65,9 +65,37 @@ def test_corrupt_mnist_is_a_one_line_error(tmp_path, real_data_dir):
     shutil.copy(real_data_dir / "mnist" / "t10k-labels-idx1-ubyte.gz", tmp_path / "mnist")
     with gzip.open(tmp_path / "mnist" / "t10k-images-idx3-ubyte.gz", "wb") as broken:
         broken.write(b"\x00\x00\x08\x03 not an image file")
-    with pytest.raises(DataError, match="not a readable IDX file") as error:
+    with pytest.raises(
+        DataError, match="its IDX header says 544108404 x 543256096 x 1768776039 .* but the file holds 22 bytes"
+    ) as error:
         load_mnist(tmp_path)
     assert "\n" not in str(error.value)
+
+
+def write_images(folder, data: bytes):
+    (folder / "mnist").mkdir(exist_ok=True)
+    with gzip.open(folder / "mnist" / "t10k-labels-idx1-ubyte.gz", "wb") as labels:
+        labels.write(b"\x00\x00\x08\x01" + (1).to_bytes(4, "big") + b"\x03")
+    with gzip.open(folder / "mnist" / "t10k-images-idx3-ubyte.gz", "wb") as images:
+        images.write(data)
+
+
+@pytest.mark.parametrize(
+    "data, message",
+    [
+        (b"garbage, not IDX at all", r"not an IDX file \(it starts 67 61 72 62; IDX starts 00 00 08 0N\)$"),
+        (b"\x00\x00\x08\x03" + (0).to_bytes(4, "big") + (28).to_bytes(4, "big") * 2, "an IDX file of 0 rows"),
+        (
+            b"\x00\x00\x08\x03" + (2).to_bytes(4, "big") + (28).to_bytes(4, "big") * 2 + bytes(784),
+            r"its IDX header says 2 x 28 x 28 \(1,584 bytes\) but the file holds 800 bytes",
+        ),
+    ],
+)
+def test_a_bad_idx_file_is_named_with_what_is_wrong_in_one_line(tmp_path, data, message):
+    write_images(tmp_path, data)
+    with pytest.raises(DataError, match=message) as error:
+        load_mnist(tmp_path)
+    assert "\n" not in str(error.value) and "t10k-images-idx3-ubyte.gz" in str(error.value)
 
 
 def test_bag_of_words_counts_known_words_and_drops_the_rest():
@@ -100,6 +128,26 @@ def test_real_sst2_sizes_and_vocabulary(real_data_dir):
 def test_sst2_missing_files_are_a_clear_error(tmp_path):
     with pytest.raises(DataError, match="no SST-2 train.tsv/dev.tsv"):
         load_sst2(tmp_path)
+
+
+@pytest.mark.parametrize(
+    "train, message",
+    [
+        (b"sentence\tlabel\ngood film\t1\nbad \xff film\t0\n", r"train.tsv, line 3: not UTF-8 \(byte 0xff\)$"),
+        (b"good film\t1\n", r"train.tsv, line 1: expected the header 'sentence<TAB>label', found 'good film\\t1'$"),
+        (
+            b"sentence\tlabel\ngood film\t1\nno label here\n",
+            "train.tsv, line 3: expected a sentence, a tab and a label",
+        ),
+    ],
+)
+def test_a_bad_sst2_file_is_named_with_its_line_in_one_line(tmp_path, train, message):
+    (tmp_path / "sst2").mkdir()
+    (tmp_path / "sst2" / "train.tsv").write_bytes(train)
+    (tmp_path / "sst2" / "dev.tsv").write_bytes(b"sentence\tlabel\nfine\t1\n")
+    with pytest.raises(DataError, match=message) as error:
+        load_sst2(tmp_path)
+    assert "\n" not in str(error.value)
 
 
 def test_batches_cover_every_row_once_and_shuffle_deterministically():

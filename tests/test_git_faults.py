@@ -55,7 +55,7 @@ def test_a_revision_a_shallow_clone_lacks_names_the_fetch_that_brings_it(reposit
 
 
 def test_a_tree_without_git_says_so_with_the_remedy(tmp_path):
-    with pytest.raises(RevisionError, match="is not a git checkout .a source tree without .git.*record_baseline"):
+    with pytest.raises(RevisionError, match="is not a git checkout .a source tree without .git.*record-baseline"):
         resolve_revision(tmp_path, "HEAD")
 
 

@@ -1,4 +1,4 @@
-"""Change points: exact properties of the detector, and the constructed history the README shows
+"""Change points: exact properties of the detector, and the constructed history docs/history.md shows
 (steps of +5% and +20% under 2% noise), with fixed seeds."""
 
 from __future__ import annotations
@@ -60,7 +60,7 @@ def test_a_flat_series_has_no_change_point(commits, runs, level):
 
 
 def constructed(seed: int, runs: int, noise: float) -> list[list[float]]:
-    """12 commits: Linear +5% from commit 4, Conv2d +20% from commit 8 (README, "History")."""
+    """12 commits: Linear +5% from commit 4, Conv2d +20% from commit 8 (docs/history.md)."""
     rng = random.Random(seed)
     level = [1.0] * 4 + [1.05] * 4 + [1.05 * 1.2] * 4
     return [[value * (1 + rng.gauss(0, noise)) for _ in range(runs)] for value in level]

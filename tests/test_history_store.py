@@ -17,7 +17,7 @@ from models.history.store import SCHEMA_VERSION, HistoryError, Store, results_ta
 
 
 def sqlite_url(tmp_path) -> str:
-    return f"sqlite:///{tmp_path / 'sub' / 'history.sqlite'}"
+    return f"sqlite:///{tmp_path / 'history.sqlite'}"
 
 
 def test_a_run_is_stored_once_whichever_document_of_it_is_recorded(tmp_path):
@@ -165,3 +165,28 @@ def test_a_schema_1_postgresql_store_is_upgraded_in_place_keeping_its_runs(postg
         connection.execute(sa.text("CREATE DATABASE schema_upgrade"))
     engine.dispose()
     upgraded_in_place(sa.engine.make_url(postgresql_url).set(database="schema_upgrade").render_as_string(False))
+
+
+def test_a_sqlite_file_in_a_folder_that_does_not_exist_is_one_line_and_creates_nothing(tmp_path):
+    missing = tmp_path / "typo" / "deeper" / "h.db"
+    with pytest.raises(HistoryError, match=r"^history: the folder .*typo/deeper does not exist"):
+        Store(f"sqlite:///{missing}")
+    assert not (tmp_path / "typo").exists()
+
+
+def test_the_default_store_creates_its_benchmarks_folder(tmp_path):
+    with Store(f"sqlite:///{tmp_path / '.benchmarks' / 'history.sqlite'}") as store:
+        assert store.rows() == []
+    assert (tmp_path / ".benchmarks" / "history.sqlite").is_file()
+
+
+def test_showing_a_store_that_is_not_there_is_one_line_and_creates_no_file(tmp_path, capsys, monkeypatch):
+    from models.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    assert main(["history", "--history", f"sqlite:///{tmp_path / 'h.db'}", "show"]) == 2
+    assert capsys.readouterr().err.strip() == (
+        f"history: no store at {tmp_path / 'h.db'}: nothing recorded there yet "
+        "(pytest bench --history, or history import)"
+    )
+    assert not (tmp_path / "h.db").exists()

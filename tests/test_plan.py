@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import asdict
 
 import pytest
@@ -129,3 +130,13 @@ def test_nothing_to_compare_with_passes_unless_strict(tmp_path, strict, status, 
 def test_a_fingerprint_matches_only_its_own_machine_part():
     assert asdict(machine().machine) == asdict(machine(torch_version="2.0").machine)
     assert asdict(machine().machine) != asdict(machine("Intel Xeon").machine)
+
+
+def test_a_baseline_with_a_machine_field_this_version_does_not_know_names_that_field(tmp_path):
+    path = save(tmp_path, "0001_baseline.json", machine())
+    document = json.loads(path.read_text())
+    document["machine_info"]["nnbench"]["fingerprint"]["machine"]["numa_nodes"] = 2  # a newer version's field
+    path.write_text(json.dumps(document))
+    with pytest.raises(GateUsageError) as error:
+        plan(tmp_path, choice="0001")
+    assert "recorded on another machine (numa_nodes 2 (a field this version does not know" in str(error.value)

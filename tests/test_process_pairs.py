@@ -31,7 +31,7 @@ from models.runtime.scheduler import PairedTimes
         ([1.20, 1.08, 1.06], "regression"),  # three are: the median of five is over whatever comes
         ([1.15, 1.00, 1.01], None),  # two not over: a fourth
         ([1.15, 1.00, 1.01, 1.02], "ok"),  # three not over and four not under: the median of five is within
-        ([0.956, 1.059, 1.114], None),  # the false alarm a cap of 3 gave (README): two more decide
+        ([0.956, 1.059, 1.114], None),  # the false alarm a cap of 3 gave (docs/evidence/gate.md): two more decide
         ([0.956, 1.059, 1.114, 1.01], None),
         ([0.956, 1.059, 1.114, 1.01, 1.00], "ok"),  # the median of five, 1.01
         ([1.106, 1.041, 1.056, 1.08], "regression"),  # a real 8% on BERT, one process pair under the limit

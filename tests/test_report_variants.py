@@ -95,3 +95,16 @@ def test_report_has_the_variant_section_the_roofline_plot_and_the_peaks(variant_
     assert (path.parent / "roofline.png").stat().st_size > 10_000
     # The labs' sections are eager only: one row per batch size, not one per variant.
     assert text.count("| 2 |") == 1
+
+
+def test_two_result_files_with_other_peaks_are_shown_each_with_its_file_never_run_together(variant_report, tmp_path):
+    folder, _ = variant_report
+    document = json.loads((folder / "bench.json").read_text())
+    other = json.loads(json.dumps(document))
+    other["machine_info"]["nnbench"]["peaks"][schema.PEAK_BANDWIDTH] = 99.0e9  # another machine's stream figure
+    (tmp_path / "a.json").write_text(json.dumps(document))
+    (tmp_path / "b.json").write_text(json.dumps(other))
+    text = write_report([str(tmp_path / "a.json"), str(tmp_path / "b.json")], str(tmp_path / "report")).read_text()
+    assert "- peaks, per result file:" in text
+    assert "  - b.json: " in text and text.count("stream 99.0 GB/s") == 1
+    assert "  - a.json: " in text and "; stream" not in text.split("- peaks, per result file:")[0]

@@ -62,3 +62,23 @@ def test_record_baseline_refuses_a_bad_name_before_running_anything(capsys):
     assert err.strip() == (
         "record-baseline: --name 'baseline/x': use letters, digits, '.', '_' and '-' only (it becomes NNNN_NAME.json)"
     )
+
+
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["bisect", "--good", "HEAD", "--threshold", "-1"], "'-1' is negative: a threshold is a slowdown such as 0.05"),
+        (["bisect", "--good", "HEAD", "--threshold", "5"], "'5' would be +500%: write 5% (or 0.05)"),
+    ],
+)
+def test_a_threshold_that_is_negative_or_a_bare_five_is_refused_in_one_line(argv, message, capsys):
+    with pytest.raises(SystemExit) as exit_status:
+        main(argv)
+    assert exit_status.value.code == 2 and message in capsys.readouterr().err
+
+
+def test_thresholds_as_fractions_and_percents():
+    from models.gate.options import fraction
+
+    assert fraction("0.05") == fraction("5%") == pytest.approx(0.05)
+    assert fraction("150%") == pytest.approx(1.5) and fraction("0") == 0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import math
 import os
 import shutil
 import tempfile
@@ -25,9 +26,37 @@ def _find_idx(directory: Path, stem: str) -> Path | None:
     return None
 
 
+IDX_ITEM_BYTES = {0x08: 1, 0x09: 1, 0x0B: 2, 0x0C: 4, 0x0D: 4, 0x0E: 8}  # IDX's type codes
+
+
+def check_idx(header_and_body: bytes, path: Path) -> None:
+    """DataError, one line naming what is wrong, unless the bytes are an IDX file with at least one row:
+    two zero bytes, a type code, the number of dimensions, each dimension as a big-endian 32-bit count,
+    then exactly as many items as they multiply to."""
+    head = header_and_body[:4]
+    if len(head) < 4 or head[:2] != b"\0\0" or head[2] not in IDX_ITEM_BYTES or head[3] == 0:
+        raise DataError(f"{path}: not an IDX file (it starts {head.hex(' ') or 'empty'}; IDX starts 00 00 08 0N)")
+    ndim = head[3]
+    if len(header_and_body) < 4 + 4 * ndim:
+        raise DataError(f"{path}: an IDX file cut short inside its header of {ndim} dimensions")
+    dims = [int.from_bytes(header_and_body[4 + 4 * i : 8 + 4 * i], "big") for i in range(ndim)]
+    if dims[0] == 0:
+        raise DataError(f"{path}: an IDX file of 0 rows ({' x '.join(map(str, dims))}): no data in it")
+    expected = 4 + 4 * ndim + IDX_ITEM_BYTES[head[2]] * math.prod(dims)
+    if len(header_and_body) != expected:
+        raise DataError(
+            f"{path}: its IDX header says {' x '.join(map(str, dims))} ({expected:,} bytes) but the file holds "
+            f"{len(header_and_body):,} bytes: cut short or not MNIST"
+        )
+
+
 def _read_idx(path: Path) -> torch.Tensor:
     from torchvision.datasets.mnist import read_sn3_pascalvincent_tensor
 
+    try:
+        check_idx(gzip.decompress(path.read_bytes()) if path.suffix == ".gz" else path.read_bytes(), path)
+    except (OSError, EOFError, gzip.BadGzipFile) as error:
+        raise DataError(f"{path}: not readable ({type(error).__name__}: {error})") from None
     try:
         if path.suffix != ".gz":
             return read_sn3_pascalvincent_tensor(str(path), strict=False)

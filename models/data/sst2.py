@@ -52,6 +52,26 @@ def _find_tsv(directory: Path) -> Path | None:
     return None
 
 
+SST2_HEADER = "sentence\tlabel"
+
+
+def check_tsv(path: Path) -> None:
+    """DataError, one line naming the file and line, unless `path` is GLUE's SST-2 layout: UTF-8, the
+    header `sentence<TAB>label`, then a sentence and a label 0 or 1 on every line."""
+    try:
+        lines = path.read_bytes().decode("utf-8").splitlines()
+    except UnicodeDecodeError as error:
+        line = path.read_bytes()[: error.start].count(b"\n") + 1
+        raise DataError(f"{path}, line {line}: not UTF-8 (byte 0x{error.object[error.start]:02x})") from None
+    if not lines or lines[0].strip() != SST2_HEADER:
+        found = repr(lines[0][:60]) if lines else "an empty file"
+        raise DataError(f"{path}, line 1: expected the header 'sentence<TAB>label', found {found}")
+    for number, line in enumerate(lines[1:], start=2):
+        sentence, tab, label = line.rpartition("\t")
+        if not tab or label.strip() not in ("0", "1"):
+            raise DataError(f"{path}, line {number}: expected a sentence, a tab and a label 0 or 1: {line[:60]!r}")
+
+
 def _columns(split) -> tuple[list[str], list[int]]:
     return list(split["sentence"]), [int(label) for label in split["label"]]
 
@@ -70,6 +90,8 @@ def load_sst2(data_dir: str | os.PathLike | None = None, download: bool = False,
     folder = _find_tsv(directory) if directory is not None else None
     try:
         if folder is not None:
+            for name in ("train.tsv", "dev.tsv"):
+                check_tsv(folder / name)
             loaded = datasets.load_dataset(
                 "csv",
                 data_files={"train": str(folder / "train.tsv"), "dev": str(folder / "dev.tsv")},

@@ -16,7 +16,6 @@ still there.
 from __future__ import annotations
 
 import statistics
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,6 +29,7 @@ from models.gate.rules import BenchmarkVerdict
 from models.gate.spread import Spreads
 from models.runtime.git import base_worktree
 from models.runtime.launch import install, write_names
+from models.runtime.processes import scratch_folder
 from models.runtime.scheduler import Lockstep, PairedTimes
 from models.runtime.sides import DEFAULT_THREADS, ProcessSide, start_process_side, timing_cpus
 from models.schema import Verdict
@@ -70,7 +70,7 @@ class ABRunner:
     def run(self, names: list[str], count: Counter | None = None) -> ABResult:
         """Both sides over the benchmarks `names` (node ids), in process pairs until each is decided;
         then, with `count`, both checkouts counted (the base's worktree is still there)."""
-        with tempfile.TemporaryDirectory(prefix="nnbench-ab-") as scratch:
+        with scratch_folder("ab") as scratch:
             scratch = Path(scratch)
             with base_worktree(self.rootdir, self.commit, scratch / "base") as base:
                 install(scratch, names)

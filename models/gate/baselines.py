@@ -5,7 +5,7 @@ All reading and writing of saved runs is here. A baseline is a pytest-benchmark 
 
 One process sees only the few minutes of machine weather it ran in, so the committed baseline is
 the median of several fresh processes, and the spread they showed becomes each benchmark's own
-allowance (models.gate.rules). The measurements behind this are in the README ("The gate").
+allowance (models.gate.rules). The measurements behind this are in the docs/gate.md.
 """
 
 from __future__ import annotations

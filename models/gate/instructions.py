@@ -9,10 +9,10 @@ SPREAD_MARGIN times the larger spread of the two sides (models.gate.rules). What
   * glibc's allocator (ALLOCATOR, through --toggle-collect): the cost of malloc and free depends on
     the heap's history, which changes with whatever ran before in the process;
   * the interpreter's warm-up: the first calls of a body re-specialize CPython's bytecode.
-README ("Instruction counts") has the measurements behind both and what the count catches.
+docs/instructions.md has the measurements behind both and what the count catches.
 
 Valgrind runs SIMD code through its own translator, and FMA instructions through helper calls
-far slower than the CPU (README has the figures), so the counting side caps the ISA of torch's
+far slower than the CPU (docs/instructions.md has the figures), so the counting side caps the ISA of torch's
 own kernels, of MKL and of oneDNN (VALGRIND_ENV): the count is of those code paths, not of the
 ones a production run takes.
 """
@@ -24,7 +24,6 @@ import platform
 import shutil
 import statistics
 import subprocess
-import tempfile
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -36,12 +35,12 @@ from models.probe.callgrind import OVERHEAD, SEPARATOR
 from models.runtime.git import clean_tree, tree_of
 from models.runtime.launch import install, last_line, start_side
 from models.runtime.machine import fingerprint
-from models.runtime.processes import RunError
+from models.runtime.processes import RunError, scratch_folder
 
 COUNTED_CALLS = 3  # counted calls per cheap benchmark, after the warm-up: a median, and a spread to judge it by
 # A body slower than this natively (its timed q1) is counted once, after the fixture's call alone: its
 # count is millions of instructions that interpreter or heap state cannot move, and each counted call
-# costs a minute or more under valgrind (README, "Instruction counts").
+# costs a minute or more under valgrind (docs/instructions.md).
 SLOW_CALL_SECONDS = 0.005
 # What a count means; a count taken another way (an older baseline's) is never compared with it.
 METHOD = "callgrind/2: median of 3 warm calls (1 for slow ones), glibc allocator left out, ISA capped at SSE4"
@@ -189,7 +188,7 @@ def count_sides(sides: list[CountSide], names: list[str], weights: dict[str, flo
         to_count.append([name for name in names if name not in cached])
     active = [index for index, left in enumerate(to_count) if left]
     processes = max(1, len(os.sched_getaffinity(0)) // max(1, len(active)))
-    with tempfile.TemporaryDirectory(prefix="nnbench-count-") as scratch:
+    with scratch_folder("count") as scratch:
         running: list[tuple[int, list[tuple[subprocess.Popen, Path]]]] = []
         try:
             for index in active:

@@ -13,10 +13,10 @@ import torch
 from models.harness.variants import DEFAULT_VARIANT
 from models.runtime.sides import DEFAULT_THREADS
 
-DEFAULT_THRESHOLD = 0.05  # README "The gate" has the false-alarm and detection runs behind it
-DEFAULT_INSTRUCTIONS_THRESHOLD = 0.01  # README "Instruction counts" has the repeat runs behind it
+DEFAULT_THRESHOLD = 0.05  # docs/gate.md has the false-alarm and detection runs behind it
+DEFAULT_INSTRUCTIONS_THRESHOLD = 0.01  # docs/instructions.md has the repeat runs behind it
 DEFAULT_MAX_PAIRS = 12  # A/B: at most this many slot pairs per benchmark; most are decided after four
-DEFAULT_MAX_PROCESS_PAIRS = 5  # A/B: at most this many pairs of fresh processes per benchmark (README "A/B mode")
+DEFAULT_MAX_PROCESS_PAIRS = 5  # A/B: at most this many pairs of fresh processes per benchmark (docs/gate.md)
 
 
 def fraction(text: str) -> float:

@@ -11,7 +11,7 @@ upper quartiles of the pair ratios:
     faster under 1 / L.
 The quartiles of the ratios are Python's "inclusive" ones (statistics.quantiles): with four pairs
 the lower quartile is over L exactly when three of the four are, which is the rule as stated.
-What this rule gave on unchanged and on slowed code is in the README ("The gate").
+What this rule gave on unchanged and on slowed code is in the docs/gate.md.
 """
 
 from __future__ import annotations

@@ -135,6 +135,10 @@ def _named(path: Path, machine: Fingerprint, rootdir: Path, resolve: Resolver) -
     if recorded != here:
         differing = [
             f"{key} {recorded.get(key)} vs {value}" for key, value in here.items() if recorded.get(key) != value
+        ] + [  # fields a newer version of the suite records and this one does not know
+            f"{key} {value} (a field this version does not know: recorded by a newer nnbench?)"
+            for key, value in (recorded or {}).items()
+            if key not in here
         ]
         differs = ", ".join(differing) if recorded else "it was recorded before fingerprints"
         raise GateUsageError(

@@ -2,7 +2,7 @@
 
 Two fresh processes of identical code can sit a steady few percent apart for their whole life
 (memory layout, page placement, allocator state, code alignment), and the slot pairs inside one
-process pair cannot see it: they all share the offset (README, "A/B mode"). So an A/B run starts
+process pair cannot see it: they all share the offset (docs/gate.md, "A/B mode"). So an A/B run starts
 several independent process pairs, each timing the benchmarks still undecided, and a process
 pair's ratio (the median of its slot-pair ratios, models.gate.pairing) is one sample of the change
 plus an offset. With A = a benchmark's allowed slowdown (the threshold, or its measured process
@@ -19,7 +19,7 @@ spread where that is larger: models.gate.spread) and L = 1 + A:
 
 A regression thus holds in a majority of the cap's independent process pairs, so the one or two
 that sat apart from the others are outvoted. Measured: with a cap of 3 (two of three), 1 of 8
-unchanged runs failed on MLP's train step, process pairs 0.956 1.059 1.114 (README, "Evidence").
+unchanged runs failed on MLP's train step, process pairs 0.956 1.059 1.114 (docs/evidence/gate.md).
 """
 
 from __future__ import annotations

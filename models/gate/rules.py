@@ -4,8 +4,8 @@ Stored mode compares each benchmark's GATE_SCORE: the first quartile (q1) of its
 pytest-benchmark computes it (`q1`, the suite's only q1). A low quantile ignores the rounds that
 interference made slow, and unlike the minimum it is not one lucky round. It is not divided by
 any reference: a stored baseline is only compared on a machine with the same fingerprint, and a
-torch.mm reference would cancel the torch and MKL regressions the gate exists to catch (README,
-"The gate", has the measurements).
+torch.mm reference would cancel the torch and MKL regressions the gate exists to catch (docs/gate.md
+has the measurements).
 
 A benchmark's limit, the ratio of scores above which it is a regression, is
     (1 + allowed slowdown) x memory excuse
@@ -19,7 +19,7 @@ could be had does the excuse (how much slower the streaming add is than at basel
 the limit, so that a spell of traffic that outlasts the run does not fail it.
 
 Instruction counts are judged apart (`with_counts_and_ops`): a count repeats far more closely than a time
-(README, "Instruction counts"), so more than the instructions threshold fails without re-measuring.
+(docs/instructions.md), so more than the instructions threshold fails without re-measuring.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Where a benchmark runs: the device, the thread count, and synchronization for honest host timing.
 
 Threads are set explicitly and recorded with every result: on a 2-vCPU VM, two torch threads make
-a train step's spread an order of magnitude wider than one (README, "Benchmark options").
+a train step's spread an order of magnitude wider than one (docs/options.md).
 """
 
 from __future__ import annotations

@@ -1,8 +1,8 @@
 """Memory around timing: a benchmark's peak, and an allocator that keeps freed memory while timing.
 
 With glibc's defaults, large freed blocks go back to the kernel and every train step page-faults
-its gradients in again; keeping them in the process narrows a BERT train step's spread (README,
-"The gate", stored mode's rule 6). Peak memory is read first, under the defaults, so it is the real footprint.
+its gradients in again; keeping them in the process narrows a BERT train step's spread (docs/gate.md,
+stored mode's rule 6). Peak memory is read first, under the defaults, so it is the real footprint.
 """
 
 from __future__ import annotations

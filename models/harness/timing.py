@@ -6,7 +6,7 @@
   beside each benchmark: the gate widens a limit by how much slower memory is than at baseline
   time, so a neighbour saturating memory is told apart from a slower workload (the rule:
   models.gate.rules). `reference_seconds` times a fixed torch.mm; it is recorded for reading,
-  and the gate no longer divides by it (README, "The gate", has the measurement why).
+  and the gate no longer divides by it (docs/gate.md, has the measurement why).
 """
 
 from __future__ import annotations

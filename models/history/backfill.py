@@ -18,7 +18,6 @@ timed is recorded before the next run starts: an interrupted backfill keeps ever
 from __future__ import annotations
 
 import json
-import tempfile
 import uuid
 from collections.abc import Callable
 from contextlib import ExitStack
@@ -33,7 +32,7 @@ from models.history.recording import record_document
 from models.history.store import HistoryError, Store
 from models.runtime.git import RevisionError, checked_out, first_parent_line, resolve_revision
 from models.runtime.launch import install
-from models.runtime.processes import RunError
+from models.runtime.processes import RunError, scratch_folder
 from models.runtime.scheduler import DEFAULT_SLOTS, RoundRobin
 from models.runtime.sides import DEFAULT_THREADS, ProcessSide, start_process_side, timing_cpus
 
@@ -107,7 +106,7 @@ class Backfill:
 
     def _group(self, commits: list[str], group: list[str], runs: int) -> int:
         with ExitStack() as stack:
-            scratch = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="nnbench-backfill-")))
+            scratch = Path(stack.enter_context(scratch_folder("backfill")))
             install(scratch, self.names)
             trees, skipped = {}, 0
             for commit in group:

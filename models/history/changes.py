@@ -8,10 +8,10 @@ steps themselves do not inflate it). Each candidate is placed where it best spli
 between its neighbours, then tested with Welch's t-test on every run's log score of the segments either side,
 and the least significant is merged away until all are below P_VALUE: Apache Otava's rule (E-divisive
 candidates, a t-test, p = 0.001), with ruptures in place of Otava, whose pins (numpy 2.2, scipy 1.16)
-clash with this environment's numpy (README, "History").
+clash with this environment's numpy (docs/history.md).
 
 Runs a backfill timed side by side in one round robin share what the machine did meanwhile: their
-scores move together, by up to 17% from one round robin to the next (README, "History"), while the
+scores move together, by up to 17% from one round robin to the next (docs/history.md), while the
 unchanged commits within one agree within 2%. Where runs carry their round robin, its offset is estimated
 (least squares: log score = commit level + round robin offset) and taken out before anything else,
 so the noise, the steps and the tests are those between commits in the same round robin.

@@ -127,5 +127,5 @@ ACTIONS = {"import": _import, "backfill": _backfill, "show": _show}
 
 def run(arguments: argparse.Namespace) -> int:
     rootdir = Path.cwd()
-    with Store(store_url(arguments.history, rootdir)) as store:
+    with Store(store_url(arguments.history, rootdir), must_exist=arguments.action == "show") as store:
         return ACTIONS[arguments.action](arguments, store, rootdir)

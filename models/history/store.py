@@ -134,12 +134,27 @@ def _first_line(error: BaseException) -> str:
 class Store:
     """One history database, its schema created or checked on opening."""
 
-    def __init__(self, url: str) -> None:
+    def _check_file(self, path: Path, must_exist: bool) -> None:
+        if must_exist and not path.is_file():
+            raise HistoryError(
+                f"history: no store at {path}: nothing recorded there yet (pytest bench --history, or history import)"
+            )
+        if path.parent.is_dir():
+            return
+        if path.parent.name == DEFAULT_FILE.parent.name:  # the default, beside the baselines
+            path.parent.mkdir(parents=True, exist_ok=True)
+            return
+        raise HistoryError(f"history: the folder {path.parent} does not exist: create it, or name another store")
+
+    def __init__(self, url: str, must_exist: bool = False) -> None:
+        """`must_exist`: a reader (history show) of a SQLite file that is not there fails in one line
+        rather than create an empty one. A SQLite file's folder is created only where it is the default
+        (`.benchmarks/`); a folder named by hand that is not there is a typo that would split the history."""
         self.url = url
         try:
             parsed = sa.engine.make_url(url)
-            if parsed.get_backend_name() == "sqlite" and parsed.database:
-                Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+            if parsed.get_backend_name() == "sqlite" and parsed.database and parsed.database != ":memory:":
+                self._check_file(Path(parsed.database), must_exist)
             self._engine = sa.create_engine(parsed, **self._engine_options(parsed))
         except ImportError as error:
             raise HistoryError(

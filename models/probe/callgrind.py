@@ -27,8 +27,8 @@ CLIENT_REQUEST_X86_64 = bytes.fromhex(
 )
 # Before a count, the body runs this often uninstrumented (bounded by WARM_UP_SECONDS under valgrind):
 # CPython's adaptive interpreter re-specializes and caches settle over the first tens of calls, and a
-# count taken after one warm-up call drifted by a few percent from call to call (README, "Instruction
-# counts"); after the warm-up it repeats.
+# count taken after one warm-up call drifted by a few percent from call to call (docs/instructions.md);
+# after the warm-up it repeats.
 WARM_UP_CALLS, WARM_UP_SECONDS = 50, 5.0
 SEPARATOR = " #"  # a dump is named "<benchmark> #<call>"
 
@@ -36,8 +36,8 @@ SEPARATOR = " #"  # a dump is named "<benchmark> #<call>"
 class Callgrind:
     """Callgrind's client requests from Python. torch exposes two (toggle collection, dump), not the
     one that matters for speed: with --instr-atstart=no the interpreter, the imports and each
-    model's construction run uninstrumented, several times faster under valgrind (README,
-    "Instruction counts"), and instrumentation is switched on around each count only."""
+    model's construction run uninstrumented, several times faster under valgrind (docs/instructions.md),
+    and instrumentation is switched on around each count only."""
 
     def __init__(self) -> None:
         import ctypes
@@ -65,7 +65,7 @@ class Callgrind:
             warmed += 1
         # Python's cyclic collector runs when allocations pass a threshold, so whether one falls in
         # a counted call depends on the process's history; a full collection over torch's and
-        # transformers' objects is millions of instructions (README, "Instruction counts"). It runs
+        # transformers' objects is millions of instructions (docs/instructions.md). It runs
         # before the count, not during it, as timeit does.
         collecting = gc.isenabled()
         gc.collect()

@@ -11,7 +11,7 @@ from models.report.plots import write_plots
 from models.report.roofline import write_roofline
 from models.report.tables import MEMORY_BATCH_SIZES, bert_gemm_listing, layer_table, sweep_tables, training_table
 from models.report.variants import variant_answers, variant_table
-from models.results import load_results
+from models.results import RESULT_FILE, load_results
 
 
 def environment_header(rows: list, trainings: list[dict]) -> list[str]:
@@ -23,8 +23,13 @@ def environment_header(rows: list, trainings: list[dict]) -> list[str]:
 
     lines = [
         f"- {key}: {values(key, (row.context.get(key) for row in rows))}"
-        for key in ("CPU", "threads", "torch", "profile", "date", "peaks")
+        for key in ("CPU", "threads", "torch", "profile", "date")
     ]
+    peaks = {row.context.get(RESULT_FILE): row.context.get("peaks") for row in rows if row.context.get("peaks")}
+    if len(set(peaks.values())) > 1:  # each file's own, labelled: two machines' peaks never run together
+        lines += ["- peaks, per result file:", *(f"  - {file}: {text}" for file, text in sorted(peaks.items()))]
+    else:
+        lines.append(f"- peaks: {values('peaks', peaks.values())}")
     lines.append(f"- dtype: {values('dtype', (row.extra.get(schema.DTYPE) for row in rows))}")
     lines.append(f"- device: {values('device', (row.extra.get(schema.DEVICE) for row in rows))}")
     if trainings:

@@ -3,7 +3,7 @@
 A fingerprint has two parts:
   * machine: CPU vendor, model name, family/model numbers, the ISA level torch dispatches to,
     logical cores, accelerator. A stored baseline is compared only when this part is equal: the
-    same code runs at very different speeds on two CPUs of one declared class (README, "The gate").
+    same code runs at very different speeds on two CPUs of one declared class (docs/gate.md).
   * environment: torch, its BLAS, Python. Where it differs the gate still compares, and says so:
     a torch upgrade is something to judge, not to hide.
 """

@@ -1,7 +1,7 @@
 """One way to start a fresh pytest process: the gate's side processes and confirmations, the
 instruction counting, the lab command, the baseline recorder and the evidence script all use it.
 
-A fresh process is `python -m pytest -q -p no:cacheprovider ...` in a checkout's root: `python -m`
+A fresh process is `python -m pytest -q -p no:cacheprovider -p no:pytester ...` in a checkout's root: `python -m`
 puts that root first on sys.path, so the process imports the `models` package found there, and no
 cache folder is written into the checkout.
 """
@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import json
 import os
+import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -36,9 +38,59 @@ class SideError(RunError):
     """A side process that found nothing to run, went silent or broke the protocol; one line."""
 
 
+PARENT_VARIABLE = "NNBENCH_PARENT_PID"  # a child pytest of ours ends when this process dies (die_with_parent)
+SCRATCH = re.compile(r"^nnbench-[a-z]+-(\d+)-")  # scratch folders name the process that made them
+
+
 def child_environment(extra: dict[str, str] | None = None) -> dict[str, str]:
-    """This process's environment for a pytest it starts, with `extra`, less the history store's URL."""
-    return {**{k: v for k, v in os.environ.items() if k != HISTORY_VARIABLE}, **(extra or {})}
+    """This process's environment for a pytest it starts, with `extra`, less the history store's URL, and
+    this process's id: the child ends with it, even where it is killed with SIGKILL and cleans up nothing."""
+    kept = {k: v for k, v in os.environ.items() if k != HISTORY_VARIABLE}
+    return {**kept, PARENT_VARIABLE: str(os.getpid()), **(extra or {})}
+
+
+def die_with_parent() -> None:
+    """In a child pytest of ours (PARENT_VARIABLE set): SIGTERM when the parent dies (Linux's
+    PR_SET_PDEATHSIG), so a recorder or gate killed with SIGKILL leaves no pytest running under PID 1."""
+    parent = os.environ.get(PARENT_VARIABLE)
+    if not parent or not sys.platform.startswith("linux"):
+        return
+    import ctypes
+
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # 1: PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        return
+    if str(os.getppid()) != parent:  # it died before the request: nobody is waiting for this process
+        os.kill(os.getpid(), signal.SIGTERM)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def sweep_orphans(folder: Path | None = None) -> list[Path]:
+    """Remove the scratch folders of processes of ours that no longer run (killed with SIGKILL, which no
+    `finally` survives); the folders removed."""
+    folder = Path(folder or tempfile.gettempdir())
+    removed = []
+    for path in folder.glob("nnbench-*"):
+        if (found := SCRATCH.match(path.name)) and path.is_dir() and not _alive(int(found.group(1))):
+            shutil.rmtree(path, ignore_errors=True)
+            removed.append(path)
+    return removed
+
+
+def scratch_folder(kind: str) -> tempfile.TemporaryDirectory:
+    """A temporary folder named for this process (`nnbench-KIND-PID-...`), after sweeping orphans."""
+    sweep_orphans()
+    return tempfile.TemporaryDirectory(prefix=f"nnbench-{kind}-{os.getpid()}-")
 
 
 def interrupt_on_sigterm() -> object:
@@ -53,7 +105,8 @@ def _interrupt(signum: int, frame) -> None:
 
 def pytest_command(arguments: list[str], prefix: tuple[str, ...] = ()) -> list[str]:
     """The command line of a fresh pytest with `arguments`, behind `prefix` (e.g. valgrind's)."""
-    return [*prefix, sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *arguments]
+    # no:pytester: a test plugin this repository's addopts loads for tests/; a benchmark process never needs it
+    return [*prefix, sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:pytester", *arguments]
 
 
 @dataclass(frozen=True)
@@ -65,7 +118,7 @@ class FreshRun:
 
 def fresh_pytest(arguments: list[str], cwd: Path, env: dict[str, str] | None = None) -> FreshRun:
     """A fresh pytest with `arguments` in `cwd`, waited for, with its results as JSON."""
-    with tempfile.TemporaryDirectory(prefix="nnbench-run-") as scratch:
+    with scratch_folder("run") as scratch:
         report = Path(scratch) / "run.json"
         done = subprocess.run(
             pytest_command([f"--benchmark-json={report}", *arguments]),

@@ -13,7 +13,7 @@ and ResNet18's train steps): in one unchanged run, BERT's train step came out at
 its process pairs. Why slots and not whole processes: a neighbour on the same core slows
 everything for spells of a fraction of a second to seconds, so two processes timed a minute apart
 disagree on unchanged code, while two slots moments apart see the same spell and their ratio
-cancels it (README, "The gate", has the measurements).
+cancels it (docs/gate.md, has the measurements).
 
 A side is anything with a channel that speaks models.probe.protocol: a side process in real
 runs, a scripted fake in the unit tests.
@@ -137,7 +137,7 @@ class Lockstep:
     def pairs(self, tree: Side, base: Side, paired: PairedTimes) -> None:
         """Slot pairs of one benchmark, the working tree's slot then the base's, until it is decided."""
         calls = {side: slot_calls(side.at[1]) for side in (tree, base)}
-        try:  # a slot each first, not counted: a side's first calls after waiting run slower (README)
+        try:  # a slot each first, not counted: a side's first calls after waiting run slower (docs/gate.md)
             tree.slot(calls[tree])
             base.slot(calls[base])
         except (EOFError, OSError):
