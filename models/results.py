@@ -15,6 +15,7 @@ from pathlib import Path
 from models import schema
 from models.arch.registry import ARCHITECTURES, make_config
 from models.data.splits import DataError
+from models.result_files import UnreadableFile, benchmark_list, read_json
 
 
 @dataclass
@@ -92,12 +93,12 @@ def load_results(paths: list[str]) -> tuple[list[ResultRow], list[dict]]:
     benchmarks, trainings = [], []
     for path in map(Path, paths):
         try:
-            document = json.loads(path.read_text())
-        except (OSError, json.JSONDecodeError, UnicodeDecodeError) as error:
-            raise DataError(f"{path}: unreadable result file ({type(error).__name__})") from None
-        if isinstance(document, dict) and isinstance(document.get("benchmarks"), list):
+            document = read_json(path)
+        except UnreadableFile as error:
+            raise DataError(f"{path}: unreadable result file ({error.kind})") from None
+        if (entries := benchmark_list(document)) is not None:
             context = {**run_context(document), RESULT_FILE: path.name}  # a mix of runs is shown per file
-            benchmarks += [(bench, context) for bench in document["benchmarks"]]
+            benchmarks += [(bench, context) for bench in entries]
         elif isinstance(document, dict) and schema.ACCURACY in document:
             trainings.append(document)
         elif isinstance(document, list) and all(

@@ -43,7 +43,9 @@ ROOFLINE_BOUND = "roofline_bound"  # "compute", or the memory roof that is lower
 
 # ---------------------------------------------------------------- what the gate judges
 GATE_SCORE = "gate_score"  # what stored mode compares: the q1 round time (files before fingerprints: / reference)
-GATE_SECONDS = "gate_seconds"  # the q1 round time that score came from
+# Equal to GATE_SCORE since the score stopped dividing by a reference: written beside it so that readers of
+# older files and of the JSON key keep working (a JSON key never changes name or meaning).
+GATE_SECONDS = "gate_seconds"
 MEMORY_PRESSURE = "memory_pressure"  # the streaming add's time: higher when a neighbour loads memory
 GATE_NOISE = "gate_noise"  # baseline only: slowest recording process's score / median score - 1
 PROCESS_SCORES = "gate_process_scores"  # baseline only: each recording process's score

@@ -13,6 +13,7 @@ import os
 import pytest
 from hypothesis import HealthCheck, settings
 
+from repository import commit_all
 from tiny_bench import BENCH_FILE
 
 settings.register_profile(
@@ -28,6 +29,13 @@ settings.register_profile("thorough", max_examples=500, deadline=None, suppress_
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 
+def pytest_addoption(parser: pytest.Parser, pluginmanager: pytest.PytestPluginManager) -> None:
+    """pytester, for the tests of our plugin and gate, loaded here rather than in the project's addopts:
+    this conftest is read before pytest parses its options whenever tests/ is run, and never by `pytest
+    bench` or the side processes it starts, which so never load pytester (nor hypothesis)."""
+    pluginmanager.import_plugin("pytester")
+
+
 # A test that takes one of these starts processes or a server: an integration test, whatever its module.
 INTEGRATION_FIXTURES = frozenset({"pytester", "bench", "postgresql_url"})
 
@@ -36,6 +44,13 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if INTEGRATION_FIXTURES & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.integration)
+
+
+@pytest.fixture
+def committed_bench(bench):
+    """The tiny benchmark folder as a git repository of one commit ("base"): what A/B mode needs."""
+    commit_all(bench, "base")
+    return bench
 
 
 @pytest.fixture

@@ -3,8 +3,9 @@ history to record them at."""
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
+
+from repository import git
 
 MACHINE = {"system": "linux", "cpu_model": "Test CPU", "isa": "AVX2", "logical_cores": 2}
 
@@ -32,17 +33,6 @@ def document(
             for name, score in scores.items()
         ],
     }
-
-
-def git(root: Path, *arguments: str) -> str:
-    done = subprocess.run(
-        ["git", "-c", "user.name=t", "-c", "user.email=t@example.com", *arguments],
-        cwd=root,
-        check=True,
-        capture_output=True,
-        text=True,
-    )
-    return done.stdout.strip()
 
 
 def commits(root: Path, count: int) -> list[str]:

@@ -6,7 +6,6 @@ from __future__ import annotations
 import math
 
 import pytest
-from history_documents import commits, git
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -18,6 +17,8 @@ from models.gate.rules import BenchmarkVerdict
 from models.gate.session import bisect_hint
 from models.schema import Verdict
 
+from history_documents import commits
+from repository import git
 from tiny_bench import BENCH_FILE
 
 

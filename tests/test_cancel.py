@@ -18,7 +18,7 @@ import models
 from models.gate import instructions
 from models.runtime.processes import INTERRUPTED_EXIT
 
-from tiny_bench import FAST, git
+from tiny_bench import FAST
 
 pytestmark = pytest.mark.integration  # every test here starts processes (pytest, git, valgrind)
 
@@ -100,11 +100,8 @@ def cancel_when(bench, arguments: list[str], ready, sig: int) -> tuple[int, str,
 
 
 @pytest.fixture
-def committed(bench):
-    git(bench, "init", "-q")
-    git(bench, "add", "-A")
-    git(bench, "commit", "-qm", "base")
-    return bench
+def committed(committed_bench):
+    return committed_bench
 
 
 @pytest.mark.skipif(sys.platform != "linux", reason="reads /proc to find processes left behind")

@@ -5,7 +5,6 @@ it depends on is the same."""
 from __future__ import annotations
 
 import json
-import subprocess
 
 import pytest
 
@@ -15,6 +14,8 @@ from models.gate.rules import BenchmarkVerdict
 from models.gate.table import render
 from models.runtime.git import tree_of
 from models.schema import GateMode, Verdict
+
+from repository import commit_all, git
 
 THRESHOLD = 0.05
 
@@ -71,20 +72,8 @@ def test_the_table_says_timed_only_where_a_benchmark_was_not_counted():
 def committed(tmp_path):
     """A git repository with one commit; (its folder, the commit)."""
 
-    def git(*arguments):
-        return subprocess.run(
-            ["git", "-c", "user.name=t", "-c", "user.email=t@example.com", *arguments],
-            cwd=tmp_path,
-            check=True,
-            capture_output=True,
-            text=True,
-        ).stdout.strip()
-
     (tmp_path / "bench.py").write_text("x = 1\n")
-    git("init", "-q")
-    git("add", "-A")
-    git("commit", "-qm", "one")
-    return tmp_path, git("rev-parse", "HEAD")
+    return tmp_path, commit_all(tmp_path, "one")
 
 
 def key_for(root, commit, options=("--profile=smoke",), method=None):
@@ -104,12 +93,8 @@ def test_counts_stored_under_a_key_come_back_only_under_the_same_key(committed):
 
 def test_the_key_is_the_commits_tree_not_its_message(committed):
     root, commit = committed
-    subprocess.run(
-        ["git", "-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-q", "--amend", "-m", "reworded"],
-        cwd=root,
-        check=True,
-    )
-    reworded = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True).stdout.strip()
+    git(root, "commit", "-q", "--amend", "-m", "reworded")
+    reworded = git(root, "rev-parse", "HEAD")
     assert reworded != commit
     assert key_for(root, reworded).name == key_for(root, commit).name
     assert key_for(root, "0" * 40) is None  # git cannot name its tree: nothing is cached

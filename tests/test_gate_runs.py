@@ -9,7 +9,8 @@ import pytest
 
 from models.gate import instructions
 
-from tiny_bench import BENCH_FILE, FAST, git, saved_baseline
+from repository import commit_all
+from tiny_bench import BENCH_FILE, FAST, saved_baseline
 
 pytestmark = pytest.mark.integration  # every test here starts processes (pytest, git, valgrind)
 
@@ -111,9 +112,7 @@ def test_corrupt_named_baseline_is_a_one_line_usage_error_and_is_left_alone(benc
 
 
 def test_ab_mode_times_the_base_revision_beside_the_working_tree(bench):
-    git(bench, "init", "-q")
-    git(bench, "add", "-A")
-    git(bench, "commit", "-qm", "base")
+    commit_all(bench, "base")
     result = bench.runpytest(*FAST, "--gate-base=HEAD", "--gate-pairs=2", "--gate-threshold=300%")
     assert result.ret == 0, result.stdout.str()
     result.stdout.fnmatch_lines(
@@ -129,9 +128,7 @@ def test_ab_mode_times_the_base_revision_beside_the_working_tree(bench):
 
 
 def test_ab_mode_starts_another_process_pair_for_each_undecided_benchmark(bench):
-    git(bench, "init", "-q")
-    git(bench, "add", "-A")
-    git(bench, "commit", "-qm", "base")
+    commit_all(bench, "base")
     # At a threshold of 0 nothing settles: every benchmark gets both process pairs, and the cap decides.
     result = bench.runpytest(
         *FAST,
@@ -149,9 +146,7 @@ def test_ab_mode_starts_another_process_pair_for_each_undecided_benchmark(bench)
 
 
 def test_ab_mode_calls_a_benchmark_the_base_lacks_new(bench):
-    git(bench, "init", "-q")
-    git(bench, "add", "-A")
-    git(bench, "commit", "-qm", "base")
+    commit_all(bench, "base")
     bench.makepyfile(test_tiny=BENCH_FILE.replace('["8", "16"]', '["8", "16", "4"]'))
     result = bench.runpytest(*FAST, "--gate-base=HEAD", "--gate-pairs=2", "--gate-threshold=300%")
     assert result.ret == 0, result.stdout.str()
@@ -160,9 +155,7 @@ def test_ab_mode_calls_a_benchmark_the_base_lacks_new(bench):
 
 def test_ab_mode_against_a_base_without_the_benchmarks_is_one_line_and_fails(bench):
     (bench.path / "test_tiny.py").rename(bench.path / "later.txt")
-    git(bench, "init", "-q")
-    git(bench, "add", "-A")
-    git(bench, "commit", "-qm", "before the benchmarks existed")
+    commit_all(bench, "before the benchmarks existed")
     (bench.path / "later.txt").rename(bench.path / "test_tiny.py")
     result = bench.runpytest(*FAST, "--gate-base=HEAD")
     assert result.ret == pytest.ExitCode.TESTS_FAILED
@@ -182,9 +175,7 @@ torch.nn.ReLU.forward = lambda self, x: _relu_once(self, _relu_once(self, x))  #
 @pytest.mark.skipif(instructions.unavailable() is not None, reason=f"{instructions.unavailable()}")
 def test_instructions_gate_fails_on_a_relu_applied_twice_and_names_the_op(bench):
     """A/B with --instructions: both sides counted under callgrind at once (about 2 minutes here)."""
-    git(bench, "init", "-q")
-    git(bench, "add", "-A")
-    git(bench, "commit", "-qm", "base")
+    commit_all(bench, "base")
     bench.makepyfile(test_tiny=RELU_TWICE + BENCH_FILE)
     result = bench.runpytest(
         *FAST,

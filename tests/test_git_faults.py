@@ -4,7 +4,6 @@ however it ends."""
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -12,18 +11,9 @@ import pytest
 from models.runtime import git as worktree
 from models.runtime.git import RevisionError, base_worktree, is_ancestor, resolve_revision
 
+from repository import git
+
 pytestmark = pytest.mark.integration  # every test here starts processes (pytest, git, valgrind)
-
-
-def git(cwd: Path, *arguments: str) -> str:
-    done = subprocess.run(
-        ["git", "-c", "user.name=t", "-c", "user.email=t@example.com", "-c", "init.defaultBranch=main", *arguments],
-        cwd=cwd,
-        check=True,
-        capture_output=True,
-        text=True,
-    )
-    return done.stdout.strip()
 
 
 @pytest.fixture

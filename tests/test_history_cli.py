@@ -7,15 +7,17 @@ import itertools
 import json
 import random
 import re
+from pathlib import Path
 
 import pytest
-from history_documents import commits, document, git
 
 from models.cli import main
 from models.history.backfill import groups
 from models.history.store import Store
 from models.runtime.processes import HISTORY_VARIABLE, child_environment
 
+from history_documents import commits, document
+from repository import git
 from tiny_bench import BENCH_FILE, FAST
 
 pytestmark = pytest.mark.integration  # every test here starts processes (pytest, git, valgrind)
@@ -91,8 +93,11 @@ def test_bad_files_are_one_line_each_and_the_others_still_land(repository, capsy
 def test_show_with_no_history_is_one_line_and_exit_2(repository, capsys):
     assert main(["history", "show", "-k", "nosuch"]) == 2
     error = capsys.readouterr().err.strip()
-    assert error.startswith("history: no benchmark in sqlite:///") and "\n" not in error
-    assert error.endswith(".benchmarks/history.sqlite has a history matching the selection")
+    assert error.startswith("history: no store at ") and "\n" not in error
+    assert error.endswith(
+        ".benchmarks/history.sqlite: nothing recorded there yet (pytest bench --history, or history import)"
+    )
+    assert not list(Path.cwd().glob(".benchmarks/history.sqlite"))  # a reader creates no store
 
 
 def test_every_verb_reads_the_store_the_environment_names(repository, capsys, tmp_path, monkeypatch):

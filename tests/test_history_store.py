@@ -10,10 +10,11 @@ import sys
 
 import pytest
 import sqlalchemy as sa
-from history_documents import document
 
 from models.history.documents import run_of
 from models.history.store import SCHEMA_VERSION, HistoryError, Store, results_table, schema_table
+
+from history_documents import document
 
 
 def sqlite_url(tmp_path) -> str:

@@ -122,7 +122,7 @@ def test_options_are_read_once_by_name_with_one_default_each(tmp_path):
 )
 def test_nothing_to_compare_with_passes_unless_strict(tmp_path, strict, status, last_line):
     session = GateSession(GateOptions(choice="auto", strict=strict, rootdir=tmp_path), NoComparison("gate: why"))
-    session.timed["bench/t.py::a"] = {}
+    session.measured["bench/t.py::a"] = {}
     outcome = session.finish()
     assert (outcome.verdicts, outcome.lines[-1], outcome.exit_status) == (None, last_line, status)
 

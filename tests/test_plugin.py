@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
+
+from models.runtime.processes import pytest_command
 
 from tiny_bench import FAST
 
@@ -101,3 +106,37 @@ def test_wrapped():
     )
     result = bench.runpytest_subprocess("-p", "models.plugin", option, "test_wrapped.py")
     result.assert_outcomes(passed=1)
+
+
+PLUGINS_SEEN = """
+import sys, pytest
+
+class Seen:
+    def pytest_collection_finish(self, session):
+        manager = session.config.pluginmanager
+        print("pytester plugin:", manager.has_plugin("pytester"), "| hypothesis plugin:",
+              manager.has_plugin("hypothesispytest"), "| hypothesis imported:", "hypothesis" in sys.modules)
+
+sys.exit(pytest.main(sys.argv[1:], plugins=[Seen()]))
+"""
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize(
+    "options, seen",
+    [
+        ([], "pytester plugin: False | hypothesis plugin: True | hypothesis imported: False"),
+        (["-p", "no:pytester", "-p", "no:hypothesispytest"], "pytester plugin: False | hypothesis plugin: False"),
+    ],
+    ids=["pytest bench", "a side process"],
+)
+def test_pytest_bench_and_its_sides_load_no_test_plugin(options, seen):
+    """pytester is the tests' (tests/conftest.py), hypothesis too: `pytest bench` never registers pytester
+    nor imports hypothesis while it measures, and a process the tool starts loads neither plugin."""
+    root = Path(__file__).resolve().parent.parent
+    if options:
+        assert pytest_command([])[-len(options) :] == options  # what every process the tool starts gets
+    arguments = ["bench", "--collect-only", "-q", "-p", "no:cacheprovider", *options]
+    done = subprocess.run([sys.executable, "-c", PLUGINS_SEEN, *arguments], cwd=root, capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert seen in done.stdout

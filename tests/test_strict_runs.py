@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import pytest
 
-from tiny_bench import FAST, git, saved_baseline
+from repository import commit_all
+from tiny_bench import FAST, saved_baseline
 
 pytestmark = pytest.mark.integration  # every test here starts processes (pytest, git, valgrind)
 
@@ -59,9 +60,7 @@ def test_a_benchmark_the_baseline_lacks_stays_new_without_git_and_fails_a_strict
 
 
 def test_a_benchmark_the_baseline_lacks_is_timed_ab_against_its_commit(bench, monkeypatch, tmp_path):
-    git(bench, "init", "-q")
-    git(bench, "add", "-A")
-    git(bench, "commit", "-qm", "base")
+    commit_all(bench, "base")
     bench.runpytest(*FAST, "--benchmark-save=baseline", "-k", "8").assert_outcomes(passed=1, deselected=1)
     summary = tmp_path / "summary.md"
     monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))

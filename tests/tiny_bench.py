@@ -3,8 +3,6 @@ pytest options and of the gate's runs (tests/test_plugin.py, tests/test_gate_run
 
 from __future__ import annotations
 
-import subprocess
-
 BENCH_FILE = """
 import pytest
 from models.harness.cases import Case
@@ -21,12 +19,3 @@ def saved_baseline(bench):
     result.assert_outcomes(passed=2)
     (path,) = (bench.path / ".benchmarks").glob("*/0001_baseline.json")
     return path
-
-
-def git(bench, *arguments: str) -> None:
-    subprocess.run(
-        ["git", "-c", "user.name=t", "-c", "user.email=t@example.com", *arguments],
-        cwd=bench.path,
-        check=True,
-        capture_output=True,
-    )

@@ -21,6 +21,7 @@ from pathlib import Path
 
 from models import schema
 from models.gate.validity import problem
+from models.result_files import UnreadableFile, read_json
 from models.runtime.machine import machine_part_of
 
 BASELINE_NAME = "baseline"  # committed baselines are saved as NNNN_baseline.json
@@ -42,9 +43,9 @@ def load_document(path: Path) -> dict:
     """A pytest-benchmark JSON document that can serve as a baseline (models.gate.validity);
     BaselineError, one line naming the file, for anything else."""
     try:
-        document = json.loads(path.read_text())
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise BaselineError(f"baseline {path} is unreadable ({type(error).__name__})") from None
+        document = read_json(path)
+    except UnreadableFile as error:
+        raise BaselineError(f"baseline {path} is unreadable ({error.kind})") from None
     if (why := problem(document)) is not None:
         raise BaselineError(f"baseline {path} {why}")
     return document

@@ -43,7 +43,9 @@ COUNTED_CALLS = 3  # counted calls per cheap benchmark, after the warm-up: a med
 # costs a minute or more under valgrind (docs/instructions.md).
 SLOW_CALL_SECONDS = 0.005
 # What a count means; a count taken another way (an older baseline's) is never compared with it.
-METHOD = "callgrind/2: median of 3 warm calls (1 for slow ones), glibc allocator left out, ISA capped at SSE4"
+METHOD = (
+    f"callgrind/2: median of {COUNTED_CALLS} warm calls (1 for slow ones), glibc allocator left out, ISA capped at SSE4"
+)
 VALGRIND_ENV = {
     "ATEN_CPU_CAPABILITY": "default",  # torch's own kernels: no AVX2 (no FMA)
     "MKL_ENABLE_INSTRUCTIONS": "SSE4_2",  # MKL's GEMM

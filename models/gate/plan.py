@@ -69,7 +69,7 @@ class ABPlan:
     def describe(self, machine: Fingerprint) -> str:
         return (
             f"mode A/B: working tree against base {self.commit[:12]} ({self.why}), timed in alternate slots "
-            f"by two fresh processes on {machine.describe()}"
+            f"by pairs of fresh processes on {machine.describe()}"
         )
 
 

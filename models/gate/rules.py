@@ -46,10 +46,16 @@ def score_ratio(baseline: dict | None, now: dict) -> float | None:
     return now[schema.GATE_SCORE] / baseline[schema.GATE_SCORE]
 
 
+def widened(threshold: float, noise: float | None) -> float:
+    """The one place a limit widens for noise, in either mode: the threshold, or the noise measured
+    between processes of unchanged code where larger (stored mode: the baseline's GATE_NOISE; A/B
+    mode: the benchmark's spread in .benchmarks/spreads.json, models.gate.spread)."""
+    return max(threshold, noise or 0.0)
+
+
 def allowed_slowdown(baseline: dict | None, threshold: float) -> float:
-    """The slowdown this benchmark may show: the threshold, or more where the baseline saw this
-    benchmark vary that much between processes of unchanged code."""
-    return max(threshold, (baseline or {}).get(schema.GATE_NOISE) or 0.0)
+    """The slowdown this benchmark may show in stored mode (`widened` by the baseline's noise)."""
+    return widened(threshold, (baseline or {}).get(schema.GATE_NOISE))
 
 
 def pressure_ratio(baseline: dict | None, now: dict) -> float:

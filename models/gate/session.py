@@ -36,8 +36,9 @@ NOTHING_TIMED = "gate: no benchmark was timed (all skipped or deselected, or --b
 @dataclass(frozen=True)
 class Outcome:
     """What the gate decided: the verdicts (None where it gave none), the summary's lines, the
-    run's exit status from the gate's side (0, or REGRESSION_EXIT), and the verdict table as
-    Markdown for a CI summary ("" without verdicts)."""
+    run's exit status from the gate's side (0; REGRESSION_EXIT; or INTERRUPTED_EXIT where the run was
+    interrupted and nothing was judged, models.plugin), and the verdict table as Markdown for a CI
+    summary ("" without verdicts)."""
 
     verdicts: list[rules.BenchmarkVerdict] | None
     lines: list[str]
@@ -51,7 +52,7 @@ class GateSession:
     plan: Plan | None  # None: not gating (instruction counts alone may still be asked for)
     machine: Fingerprint | None = None  # this machine's fingerprint, where gating
     selected: list[str] = field(default_factory=list)  # node ids of the benchmarks collected to run
-    timed: dict[str, dict] = field(default_factory=dict)  # fullname -> extra_info of each timed benchmark
+    measured: dict[str, dict] = field(default_factory=dict)  # fullname -> extra_info of each benchmark timed here
     suspects: dict[str, Measurement] = field(default_factory=dict)  # stored mode: over their limit at first
     run_lines: list[str] = field(default_factory=list)  # what the A/B runner and the instruction counting did
     counting: dict[str, CountingChoice] = field(default_factory=dict)  # --instructions: counted or timed only, why
@@ -65,7 +66,7 @@ class GateSession:
         """Add the gate's entries to a benchmark's extra_info; in stored mode a benchmark over its plain
         limit becomes a suspect, re-measured at the end of the session (a burst of interference has passed)."""
         info.update(rules.gate_entries(measurement.q1_seconds, measurement.memory_reference_seconds))
-        self.timed[name] = info
+        self.measured[name] = info
         plan = self.plan
         if isinstance(plan, StoredPlan) and rules.is_suspect(plan.baseline.get(name), info, self.options.threshold):
             self.suspects[name] = measurement
@@ -74,7 +75,7 @@ class GateSession:
         """Confirm suspects (stored) or time the base beside the working tree (A/B), count
         instructions where asked, then give the verdicts."""
         plan, options = self.plan, self.options
-        if self.timed and not isinstance(plan, ABPlan) and self._can_count():  # A/B counts both sides itself
+        if self.measured and not isinstance(plan, ABPlan) and self._can_count():  # A/B counts both sides itself
             # Stored mode counts only what the baseline has a count of, taken this way: nothing else compares.
             comparable = (
                 counting_policy.comparable(plan.baseline, instructions.METHOD) if isinstance(plan, StoredPlan) else None
@@ -85,14 +86,14 @@ class GateSession:
         if plan is None:  # not gating: the instruction counts alone
             return Outcome(None, self._lines([]), 0)
         notes = list(plan.notes)
-        if not self.timed or isinstance(plan, NoComparison):
+        if not self.measured or isinstance(plan, NoComparison):
             why = plan.reason if isinstance(plan, NoComparison) else NOTHING_TIMED
-            return self._unjudged(self._lines([*notes, why]), None)
+            return self._outcome(self._lines([*notes, why]), None)
         try:
             if isinstance(plan, StoredPlan):
-                verdicts, base_ran, tree_ran = self._stored(plan, notes), plan.baseline, self.timed
+                verdicts, base_ran, tree_ran = self._stored(plan, notes), plan.baseline, self.measured
             else:
-                result = self._ab(plan.commit, list(self.timed), self._can_count())
+                result = self._ab(plan.commit, list(self.measured), self._can_count())
                 verdicts, base_ran, tree_ran = result.verdicts, result.base_ran, result.tree_ran
         except RunError as error:
             return Outcome(
@@ -112,16 +113,16 @@ class GateSession:
         failed = any(verdict.verdict.fails for verdict in verdicts)
         if failed and isinstance(plan, ABPlan):
             notes.extend(bisect_hint(options.rootdir, plan.commit, verdicts))
-        outcome = self._unjudged([render(*args), *self.run_lines, *notes], verdicts, failed)
+        outcome = self._outcome([render(*args), *self.run_lines, *notes], verdicts, failed)
         return replace(outcome, markdown=markdown(*args))
 
-    def _unjudged(self, lines: list[str], verdicts, failed: bool = False) -> Outcome:
+    def _outcome(self, lines: list[str], verdicts, failed: bool = False) -> Outcome:
         """The outcome, with --gate-strict's line and failure where a selected benchmark was not judged."""
         if self.options.strict and verdicts is None:
             lines = [*lines, "gate: --gate-strict: nothing was judged; the run fails"]
             failed = True
-        elif self.options.strict and (reasons := coverage.unjudged(self.selected or list(self.timed), verdicts)):
-            lines = [*lines, coverage.strict_failure(reasons, len(self.selected or self.timed))]
+        elif self.options.strict and (reasons := coverage.unjudged(self.selected or list(self.measured), verdicts)):
+            lines = [*lines, coverage.strict_failure(reasons, len(self.selected or self.measured))]
             failed = True
         return Outcome(verdicts, lines, REGRESSION_EXIT if failed else 0)
 
@@ -158,12 +159,12 @@ class GateSession:
         """Suspects confirmed, then each benchmark against the baseline; those the baseline lacks
         timed A/B against the commit that recorded it, where that commit can be had."""
         threshold = self.options.threshold
-        confirmation.remeasure_suspects(self.suspects, self.timed, plan.baseline, threshold)
+        confirmation.remeasure_suspects(self.suspects, self.measured, plan.baseline, threshold)
         self.suspects.clear()
         confirmation.confirm_in_fresh_processes(
-            self.timed, plan.baseline, threshold, self._working_tree_options(), self.options.rootdir
+            self.measured, plan.baseline, threshold, self._working_tree_options(), self.options.rootdir
         )
-        verdicts = rules.compare(plan.baseline, self.timed, threshold)
+        verdicts = rules.compare(plan.baseline, self.measured, threshold)
         lacking = [verdict.name for verdict in verdicts if verdict.verdict == Verdict.NEW]
         if not lacking:
             return verdicts
@@ -208,13 +209,13 @@ class GateSession:
         """Instructions per call, in each side, of the timed benchmarks whose count pays for itself
         (models.gate.counting_policy) and, where `comparable` names them, that the other side has a
         count to compare with; each one's choice into its extra_info."""
-        call_seconds = {name: info.get(schema.GATE_SECONDS) for name, info in self.timed.items()}
+        call_seconds = {name: info.get(schema.GATE_SECONDS) for name, info in self.measured.items()}
         self.counting = counting_policy.choices(
             call_seconds, self._spreads().by_name, self.options.threshold, comparable
         )
         for name, choice in self.counting.items():
-            self.timed[name][schema.INSTRUCTIONS_COUNTING] = choice.why
-        chosen = [name for name in self.timed if self.counting[name].counted]
+            self.measured[name][schema.INSTRUCTIONS_COUNTING] = choice.why
+        chosen = [name for name in self.measured if self.counting[name].counted]
         weights = {name: seconds or 0.0 for name, seconds in call_seconds.items()}
         return instructions.count_sides(sides, chosen, weights) if chosen else [Counted(side.label) for side in sides]
 
@@ -230,7 +231,7 @@ class GateSession:
             )
         for side in counted:
             self.run_lines.append(
-                f"instructions: {len(side.per_call)} of {len(self.timed)} benchmarks counted under callgrind in the "
+                f"instructions: {len(side.per_call)} of {len(self.measured)} benchmarks counted under callgrind in the "
                 f"{side.label}, {side.seconds:.0f} s (median of {instructions.COUNTED_CALLS} calls after a warm-up, "
                 "1 if slow; allocator left out, 1 thread, ISA capped at SSE4)"
                 + (f"; {side.cached} of them from the cache of an earlier run" if side.cached else "")
@@ -241,14 +242,14 @@ class GateSession:
                 )
                 + (f"; {side.problem}" if side.problem else "")
             )
-        for name, info in self.timed.items():
+        for name, info in self.measured.items():
             info.update(counted[0].entries(name) if counted else {})
 
     def _write_verdicts(self, verdicts: list[rules.BenchmarkVerdict], plan: StoredPlan | ABPlan) -> None:
         """Each verdict into its benchmark's extra_info, so the saved JSON says what the gate decided."""
         base_commit = plan.commit if isinstance(plan, ABPlan) else plan.fallback_commit
         for verdict in verdicts:
-            info = self.timed[verdict.name]
+            info = self.measured[verdict.name]
             info.update(
                 {
                     schema.GATE_MODE: str(GateMode.AB if verdict.pairs else plan.mode),

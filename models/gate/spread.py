@@ -17,6 +17,7 @@ import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from models.gate.rules import widened
 from models.runtime.machine import Fingerprint
 
 
@@ -34,7 +35,7 @@ class Spreads:
 
     def allowed(self, name: str, threshold: float) -> float:
         """The slowdown benchmark `name` may show: the threshold, or its measured spread if larger."""
-        return max(threshold, self.by_name.get(name, 0.0))
+        return widened(threshold, self.by_name.get(name))
 
     def why_wider(self, name: str, threshold: float) -> str | None:
         """Why a benchmark's limit is wider than the threshold, or None where it is not."""

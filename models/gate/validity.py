@@ -14,6 +14,7 @@ from __future__ import annotations
 import math
 
 from models import schema
+from models.result_files import benchmark_list
 
 POSITIVE = (schema.GATE_SCORE, schema.GATE_SECONDS, schema.MEMORY_PRESSURE)
 
@@ -52,7 +53,7 @@ def _machine_problem(document: dict) -> str | None:
 
 def problem(document) -> str | None:
     """Why `document` cannot be a baseline, in words that follow "baseline FILE "; None when it can."""
-    if not isinstance(document, dict) or not isinstance(document.get("benchmarks"), list):
+    if benchmark_list(document) is None:
         return "is not a pytest-benchmark JSON file"
     if (machine := _machine_problem(document)) is not None:
         return f"is unusable: {machine}"

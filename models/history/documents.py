@@ -15,6 +15,7 @@ import json
 
 from models import schema
 from models.history.store import HistoryError, Result, Run
+from models.result_files import benchmark_list
 from models.runtime.machine import machine_part_of, recorded_environment
 
 HISTORY_SCORE = "q1"  # a series is of q1 round times: the gate's score, robust to a few slow rounds
@@ -38,8 +39,8 @@ def _stats(benchmark: dict) -> dict:
 
 
 def _benchmarks(document, source: str) -> list[dict]:
-    benchmarks = document.get("benchmarks") if isinstance(document, dict) else None
-    if not isinstance(benchmarks, list) or not all(
+    benchmarks = benchmark_list(document)
+    if benchmarks is None or not all(
         isinstance(b, dict) and isinstance(b.get("stats"), dict) and HISTORY_SCORE in b["stats"] and "fullname" in b
         for b in benchmarks
     ):

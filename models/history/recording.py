@@ -4,11 +4,11 @@
 from __future__ import annotations
 
 import dataclasses
-import json
 from pathlib import Path
 
 from models.history.documents import run_of
 from models.history.store import HistoryError, Store
+from models.result_files import UnreadableFile, read_json
 from models.runtime.git import parents_of
 
 
@@ -28,12 +28,11 @@ def import_files(store: Store, paths: list[Path], rootdir: Path) -> tuple[list[s
     lines, failed = [], 0
     for path in paths:
         try:
-            document = json.loads(path.read_text())
+            document = read_json(path)
             lines.append(record_document(store, document, path.name, rootdir) + f" (from {path})")
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+        except UnreadableFile as error:
             failed += 1
-            reason = error.strerror if isinstance(error, OSError) else "not JSON"
-            lines.append(f"history: {path} was not imported: {reason}")
+            lines.append(f"history: {path} was not imported: {error.reason}")
         except HistoryError as error:
             failed += 1
             lines.append(str(error))

@@ -1,9 +1,13 @@
-"""One way to start a fresh pytest process: the gate's side processes and confirmations, the
-instruction counting, the lab command, the baseline recorder and the evidence script all use it.
+"""One way for the tool to start a fresh pytest process: the gate's side processes and confirmations,
+the instruction counting, the lab command, bisect, the history's backfill and record-baseline all use
+it (the evidence scripts in docs/evidence/scripts start `pytest bench` as a user types it, on purpose).
 
-A fresh process is `python -m pytest -q -p no:cacheprovider -p no:pytester ...` in a checkout's root: `python -m`
-puts that root first on sys.path, so the process imports the `models` package found there, and no
-cache folder is written into the checkout.
+A fresh process is `python -m pytest -q -p no:cacheprovider -p no:pytester -p no:hypothesispytest ...`
+in a checkout's root: `python -m` puts that root first on sys.path, so the process imports the
+`models` package found there; no cache folder is written into the checkout, and no test plugin
+loads. Its environment names this process, so it dies with it (die_with_parent); scratch folders
+name it too, so a later run sweeps what a SIGKILL left (sweep_orphans). An interrupt ends every
+command with INTERRUPTED_EXIT.
 """
 
 from __future__ import annotations
@@ -105,8 +109,9 @@ def _interrupt(signum: int, frame) -> None:
 
 def pytest_command(arguments: list[str], prefix: tuple[str, ...] = ()) -> list[str]:
     """The command line of a fresh pytest with `arguments`, behind `prefix` (e.g. valgrind's)."""
-    # no:pytester: a test plugin this repository's addopts loads for tests/; a benchmark process never needs it
-    return [*prefix, sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:pytester", *arguments]
+    # Test plugins a benchmark process never needs, where a repository's configuration would load them.
+    without = ("-p", "no:cacheprovider", "-p", "no:pytester", "-p", "no:hypothesispytest")
+    return [*prefix, sys.executable, "-m", "pytest", "-q", *without, *arguments]
 
 
 @dataclass(frozen=True)

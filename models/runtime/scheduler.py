@@ -25,6 +25,7 @@ import math
 import statistics
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from models import schema
 from models.probe import protocol
@@ -57,13 +58,20 @@ def slot_calls(call_seconds: float) -> int:
     return max(1, min(MAX_SLOT_CALLS, math.ceil(SLOT_SECONDS / max(call_seconds, 1e-9))))
 
 
+class Waiting(NamedTuple):
+    """Where a side waits: the benchmark it is ready at, and one call's seconds there (a slot's size)."""
+
+    name: str
+    call_seconds: float
+
+
 @dataclass(eq=False)
 class Side:
     """The gate's end of one side's channel, and where that side is in the selection."""
 
     label: str  # "working tree" or "base revision SHA"
     channel: object  # a multiprocessing Connection, or a fake with poll, send, recv and close
-    at: tuple[str, float] | None = None  # the benchmark it waits at, and one call's seconds
+    at: Waiting | None = None  # the benchmark it waits at, None while it runs one
     ran: dict[str, dict[str, dict[str, int]]] = field(default_factory=dict)  # per benchmark: its ops and kernels
     exited: bool = False
     reached: int = 0  # benchmarks it was ready at
@@ -84,7 +92,7 @@ class Side:
             except (EOFError, OSError):
                 self.exited = True
                 return
-            self.at, self.ran[name] = (name, seconds), {schema.OPS: ops, schema.KERNELS: kernels}
+            self.at, self.ran[name] = Waiting(name, seconds), {schema.OPS: ops, schema.KERNELS: kernels}
             self.reached += 1
 
     def slot(self, calls: int) -> float:
@@ -122,13 +130,13 @@ class Lockstep:
             base.wait_until_ready()
             if tree.at is None and base.at is None:
                 break
-            if tree.at and base.at and tree.at[0] == base.at[0]:
-                self.pairs(tree, base, timed.setdefault(tree.at[0], PairedTimes()))
+            if tree.at and base.at and tree.at.name == base.at.name:
+                self.pairs(tree, base, timed.setdefault(tree.at.name, PairedTimes()))
                 tree.release()
                 base.release()
             else:  # the other side lacks it (absent, skipped, failed) or has exited: this one goes on
                 waiting = [side for side in (tree, base) if side.at]
-                min(waiting, key=lambda side: order.get(side.at[0], -1)).release()
+                min(waiting, key=lambda side: order.get(side.at.name, -1)).release()
         if not timed:
             failed = base if base.reached == 0 or tree.reached else tree
             raise SideError(f"the {failed.label} timed no benchmark ({failed.why_it_stopped()})")
@@ -136,7 +144,7 @@ class Lockstep:
 
     def pairs(self, tree: Side, base: Side, paired: PairedTimes) -> None:
         """Slot pairs of one benchmark, the working tree's slot then the base's, until it is decided."""
-        calls = {side: slot_calls(side.at[1]) for side in (tree, base)}
+        calls = {side: slot_calls(side.at.call_seconds) for side in (tree, base)}
         try:  # a slot each first, not counted: a side's first calls after waiting run slower (docs/gate.md)
             tree.slot(calls[tree])
             base.slot(calls[base])
@@ -148,7 +156,7 @@ class Lockstep:
             except (EOFError, OSError):  # a side failed inside its slot: what was paired stands
                 return
             paired.pairs.append((seconds[tree], seconds[base]))
-            if self.decided(tree.at[0], paired.ratios):
+            if self.decided(tree.at.name, paired.ratios):
                 return
 
 
@@ -176,16 +184,16 @@ class RoundRobin:
             waiting = [side for side in sides if side.at]
             if not waiting:
                 return timed
-            first = min(order.get(side.at[0], -1) for side in waiting)
-            here = [side for side in waiting if order.get(side.at[0], -1) == first]
-            self.rounds(here, timed.setdefault(here[0].at[0], {}))
+            first = min(order.get(side.at.name, -1) for side in waiting)
+            here = [side for side in waiting if order.get(side.at.name, -1) == first]
+            self.rounds(here, timed.setdefault(here[0].at.name, {}))
             for side in here:
                 side.release()
 
     def rounds(self, sides: list[Side], times: dict[str, list[float]]) -> None:
         """A warm-up slot each, then `slots` rounds of a slot each, in the same order every round. A
         side that fails inside a slot drops out; what it timed before stands."""
-        calls = slot_calls(statistics.median(side.at[1] for side in sides))
+        calls = slot_calls(statistics.median(side.at.call_seconds for side in sides))
         playing = list(sides)
         for round_number in range(self.slots + 1):
             for side in list(playing):
