@@ -171,19 +171,19 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int):
 def _record_history(session: pytest.Session) -> str:
     """The session's document, built by pytest-benchmark's own hooks as it builds the saved JSON,
     into the history store; one line for the summary (a failure to record fails the run)."""
-    config, timed = session.config, session.config._benchmarksession
-    if session.exitstatus == pytest.ExitCode.INTERRUPTED or not timed.benchmarks:
-        return "history: nothing recorded (" + ("interrupted)" if timed.benchmarks else "no benchmark was timed)")
+    config, run = session.config, session.config._benchmarksession
+    if session.exitstatus == pytest.ExitCode.INTERRUPTED or not run.benchmarks:
+        return "history: nothing recorded (" + ("interrupted)" if run.benchmarks else "no benchmark was timed)")
     commit_info = config.hook.pytest_benchmark_generate_commit_info(config=config)
     config.hook.pytest_benchmark_update_commit_info(config=config, commit_info=commit_info)
     document = config.hook.pytest_benchmark_generate_json(
         config=config,
-        benchmarks=timed.benchmarks,
+        benchmarks=run.benchmarks,
         include_data=False,
-        machine_info=timed.get_machine_info(),
+        machine_info=run.get_machine_info(),
         commit_info=commit_info,
     )
-    config.hook.pytest_benchmark_update_json(config=config, benchmarks=timed.benchmarks, output_json=document)
+    config.hook.pytest_benchmark_update_json(config=config, benchmarks=run.benchmarks, output_json=document)
     try:
         return record_document(config.stash[HISTORY], document, "pytest", config.rootpath)
     except HistoryError as error:

@@ -120,8 +120,8 @@ def test_ab_mode_times_the_base_revision_beside_the_working_tree(bench):
             "benchmark*baseline*now*ratio*verdict*limit*instructions*processes",
             "test_tiny?8?*ok*4.000*-*.*",  # one process pair settled it: its ratio printed
             "gate: 0 regression(s) of 2 benchmarks (2 judged), threshold +300% time, +1% instructions; "
-            "mode A/B: working tree against base * (--gate-base=HEAD), timed in alternate slots by two fresh "
-            "processes on *",
+            "mode A/B: working tree against base * (--gate-base=HEAD), timed in alternate slots by pairs of "
+            "fresh processes on *",
             "A/B: 1 process pair(s) of at most 5 (one more only for the benchmarks still undecided); *",
         ]
     )

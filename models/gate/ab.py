@@ -90,21 +90,21 @@ class ABRunner:
     def _process_pairs(self, base_root: Path, scratch: Path, names: list[str]) -> ABResult:
         """A fresh process pair over the benchmarks still undecided, until none is or the cap; a
         benchmark one process pair could not time is not timed again (its verdict stands on the rest)."""
-        timed: dict[str, list[PairedTimes]] = {name: [] for name in names}
+        by_process_pair: dict[str, list[PairedTimes]] = {name: [] for name in names}
         result, pending = ABResult([]), list(names)
         while pending and result.process_pairs < self.max_process_pairs:
             write_names(scratch, pending)
             paired = self._alternate(base_root, scratch, pending, result)
             for name in pending:
                 if paired.get(name) and paired[name].pairs:
-                    timed[name].append(paired[name])
+                    by_process_pair[name].append(paired[name])
             result.process_pairs += 1
             pending = [
                 name
                 for name in pending
-                if len(timed[name]) == result.process_pairs and self._undecided(name, timed[name])
+                if len(by_process_pair[name]) == result.process_pairs and self._undecided(name, by_process_pair[name])
             ]
-        result.verdicts = [self._verdict(name, timed[name]) for name in names]
+        result.verdicts = [self._verdict(name, by_process_pair[name]) for name in names]
         return result
 
     def decided(self, name: str, ratios: list[float]) -> bool:
@@ -135,7 +135,7 @@ class ABRunner:
                 )
             tree, base = sides["working tree"], sides[self.base_label]
             lockstep = Lockstep(self.max_pairs, self.decided)
-            timed = lockstep.run(tree, base, names)
+            paired = lockstep.run(tree, base, names)
         except BaseException:  # an interrupt (SIGINT, SIGTERM) or a failure: no side outlives the run
             for side in sides.values():
                 side.close(at_once=True)
@@ -146,7 +146,7 @@ class ABRunner:
             for name, ran in side.ran.items():
                 if ran[schema.OPS] or ran[schema.KERNELS]:  # the process pair that listed it
                     ran_by.setdefault(name, {}).update(ran)
-        return timed
+        return paired
 
     def _verdict(self, name: str, processes: list[PairedTimes]) -> BenchmarkVerdict:
         allowed = self.allowed(name)

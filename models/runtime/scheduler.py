@@ -124,23 +124,23 @@ class Lockstep:
         """Both sides through the selection `names`, paired slots at each benchmark both reach;
         a benchmark only one side reaches is passed over. RevisionError when no benchmark was paired."""
         order = {name: index for index, name in enumerate(names)}
-        timed: dict[str, PairedTimes] = {}
+        paired: dict[str, PairedTimes] = {}
         while True:
             tree.wait_until_ready()
             base.wait_until_ready()
             if tree.at is None and base.at is None:
                 break
             if tree.at and base.at and tree.at.name == base.at.name:
-                self.pairs(tree, base, timed.setdefault(tree.at.name, PairedTimes()))
+                self.pairs(tree, base, paired.setdefault(tree.at.name, PairedTimes()))
                 tree.release()
                 base.release()
             else:  # the other side lacks it (absent, skipped, failed) or has exited: this one goes on
                 waiting = [side for side in (tree, base) if side.at]
                 min(waiting, key=lambda side: order.get(side.at.name, -1)).release()
-        if not timed:
+        if not paired:
             failed = base if base.reached == 0 or tree.reached else tree
             raise SideError(f"the {failed.label} timed no benchmark ({failed.why_it_stopped()})")
-        return timed
+        return paired
 
     def pairs(self, tree: Side, base: Side, paired: PairedTimes) -> None:
         """Slot pairs of one benchmark, the working tree's slot then the base's, until it is decided."""
@@ -177,16 +177,16 @@ class RoundRobin:
         seconds per call. The sides at the earliest benchmark of `names` are timed together; a side
         that lacks it waits at its next one, and a side that has exited is done."""
         order = {name: index for index, name in enumerate(names)}
-        timed: dict[str, dict[str, list[float]]] = {}
+        slot_times: dict[str, dict[str, list[float]]] = {}
         while True:
             for side in sides:
                 side.wait_until_ready()
             waiting = [side for side in sides if side.at]
             if not waiting:
-                return timed
+                return slot_times
             first = min(order.get(side.at.name, -1) for side in waiting)
             here = [side for side in waiting if order.get(side.at.name, -1) == first]
-            self.rounds(here, timed.setdefault(here[0].at.name, {}))
+            self.rounds(here, slot_times.setdefault(here[0].at.name, {}))
             for side in here:
                 side.release()
 
