@@ -1,0 +1,158 @@
+"""Does a benchmark's time depend on the process that measured it? Fresh processes, one way each.
+
+Ways (`--ways`, comma-separated; each runs `--runs` fresh processes in turn, interleaved):
+
+* `suite`:   `pytest bench -k EXPR` as a user runs it, pytest-benchmark's median from its JSON;
+* `loop`:    a plain loop: the model built, one input, inference_mode, rounds of calls, the median;
+* `harness`: the suite's own measure_case (prepare, peak memory, retained allocations, warm-up,
+             the bracketing references) with the timing done by the plain loop instead of
+             pytest-benchmark; `harness-no-STEP[-STEP...]` leaves steps out (peak, retained,
+             references, ops), to find which one moves the number.
+
+For each benchmark and way: the median of each process, their median, and the largest distance
+of one process from that median. Run from the repository's root:
+
+    python docs/evidence/scripts/process_modes.py --runs 10 --ways suite,loop,harness
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[3]
+CASES = ("mlp", "cnn", "bow_mlp")  # bs1 inference: the small calls the issue saw split in two
+ROUNDS_SECONDS = 1.0  # pytest-benchmark's default max_time: about as many calls as it makes
+
+
+def cpu_model() -> str:
+    """`AMD EPYC (family 25 model 1)`: the model name alone does not tell Zen 3 from Zen 4."""
+    first = Path("/proc/cpuinfo").read_text().split("\n\n")[0]
+    fields = {key.strip(): value.strip() for key, _, value in (line.partition(":") for line in first.splitlines())}
+    name = fields.get("model name", platform.processor())
+    return f"{name} (family {fields.get('cpu family')} model {fields.get('model')})"
+
+
+def loop_median(function, seconds: float = ROUNDS_SECONDS) -> float:
+    """Per-call times of single calls for `seconds`, their median (pytest-benchmark's statistic)."""
+    times, started = [], time.perf_counter()
+    while time.perf_counter() - started < seconds:
+        before = time.perf_counter()
+        function()
+        times.append(time.perf_counter() - before)
+    return statistics.median(times)
+
+
+class LoopBenchmark:
+    """Stands in for pytest-benchmark's fixture inside measure_case: the plain loop times the call."""
+
+    def __init__(self):
+        self.extra_info: dict = {}
+
+    def __call__(self, function):
+        median = loop_median(function)
+        stats = type("Stats", (), {"median": median, "q1": median, "rounds": 1})()
+        self.stats = type("Metadata", (), {"stats": stats, "iterations": 1})()
+
+
+def child(way: str) -> dict[str, float]:
+    import torch
+
+    from models.arch.registry import build_from_config, make_config
+    from models.data.synthetic import example_inputs
+    from models.harness import measure
+    from models.harness.cases import Case
+    from models.harness.timing import warm_up
+    from models.harness.training import forward
+
+    torch.set_num_threads(1)
+    medians = {}
+    if way == "loop":
+        for arch in CASES:
+            torch.manual_seed(0)
+            config = make_config(arch)
+            model = build_from_config(config).eval()
+            inputs = example_inputs(config, 1)
+
+            def call(model=model, inputs=inputs):
+                with torch.inference_mode():
+                    return forward(model, inputs)
+
+            warm_up(call)
+            medians[arch] = loop_median(call)
+        return medians
+    left_out = set(way.removeprefix("harness").removeprefix("-no-").split("-")) - {""}
+    if "peak" in left_out:
+        measure.peak_memory = lambda device, info: contextlib.nullcontext()
+    if "retained" in left_out:
+        measure.retained_allocations = contextlib.nullcontext
+    if "references" in left_out:
+        measure.bracketed = lambda run, device: (run(), 0.0, 0.0)
+    if "ops" in left_out:
+        measure.ops_of_one_call = lambda call: []
+    for arch in CASES:
+        benchmark = LoopBenchmark()
+        measure.measure_case(benchmark, Case(arch, 1), "inference", torch.device("cpu"), "fp32")
+        medians[arch] = benchmark.stats.stats.median
+    return medians
+
+
+def suite_run() -> dict[str, float]:
+    expression = "bs1 and inference and (" + " or ".join(f"{arch}-" for arch in CASES) + ")"
+    with tempfile.TemporaryDirectory(prefix="process-modes-") as scratch:
+        output = Path(scratch) / "run.json"
+        command = [sys.executable, "-m", "pytest", "bench", "-q", "-p", "no:cacheprovider", "-k", expression]
+        subprocess.run([*command, f"--benchmark-json={output}"], cwd=ROOT, check=True, capture_output=True)
+        document = json.loads(output.read_text())
+    return {entry["extra_info"]["architecture"]: entry["stats"]["median"] for entry in document["benchmarks"]}
+
+
+def one_process(way: str) -> dict[str, float]:
+    if way == "suite":
+        return suite_run()
+    output = subprocess.run(
+        [sys.executable, __file__, "--child", way], cwd=ROOT, check=True, capture_output=True, text=True
+    ).stdout
+    return json.loads(output.splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=10)
+    parser.add_argument("--ways", default="suite,loop,harness")
+    parser.add_argument("--child", help=argparse.SUPPRESS)
+    options = parser.parse_args()
+    if options.child:
+        print(json.dumps(child(options.child)))
+        return
+    ways = options.ways.split(",")
+    print(f"{cpu_model()}; {options.runs} fresh processes per way, interleaved; 1 thread; bs1 inference; µs")
+    medians: dict[str, dict[str, list[float]]] = {way: {arch: [] for arch in CASES} for way in ways}
+    for run in range(options.runs):
+        for way in ways:
+            for arch, median in one_process(way).items():
+                medians[way][arch].append(median * 1e6)
+        print(f"  run {run + 1} of {options.runs} done", file=sys.stderr)
+    print(f"{'way':<28} {'benchmark':<8} {'median':>7} {'worst':>7} {'max/min':>7}  per process")
+    for way in ways:
+        for arch in CASES:
+            values = medians[way][arch]
+            middle = statistics.median(values)
+            worst = max(abs(value / middle - 1) for value in values)
+            spread = max(values) / min(values)
+            listed = " ".join(f"{value:.1f}" for value in values)
+            print(f"{way:<28} {arch:<8} {middle:7.1f} {worst:7.1%} {spread:7.3f}  {listed}")
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("PYTHONHASHSEED", "0")
+    main()
