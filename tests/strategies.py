@@ -138,3 +138,17 @@ def benchmark_weights(draw):
     """Node ids with each one's seconds per call, as the counting share reads them."""
     names = draw(st.lists(st.text("abcdefgh", min_size=1, max_size=6), min_size=1, max_size=12, unique=True))
     return {f"bench/test_x.py::test_{name}": draw(st.floats(0, 2.0)) for name in names}
+
+
+@st.composite
+def transformer_shapes(draw):
+    """A small transformer's sizes and its input: layers, heads, head width, feed-forward, tokens, batch."""
+    heads, head_dim = draw(st.integers(1, 4)), draw(st.integers(1, 8))
+    return {
+        "layers": draw(st.integers(1, 2)),
+        "heads": heads,
+        "width": heads * head_dim,
+        "ffn": draw(st.integers(1, 48)),
+        "tokens": draw(st.integers(1, 12)),
+        "batch": draw(st.integers(1, 2)),
+    }

@@ -116,4 +116,6 @@ def test_check_fails_with_status_1_when_a_formula_is_wrong(monkeypatch, capsys):
 
 def test_render_lists_every_row():
     table = count(models.make_config("cnn", conv_layers=3))
-    assert len(render(table).splitlines()) == len(table.rows) + 5
+    lines = render(table).splitlines()
+    assert len(lines) == len(table.rows) + 6  # header, blank, three lines of totals, completeness
+    assert lines[-1] == "nothing left uncounted"

@@ -7,11 +7,12 @@ The convention, stated once for the whole suite:
     attention's Q.K^T and A.V, whatever attention implementation runs them. Embeddings are lookups
     (0 MACs).
   * `other_ops` holds elementwise work, never mixed into MACs: bias adds (1 per output element),
-    ReLU/GELU/Tanh (1 per element), BatchNorm in eval (2: scale and shift), LayerNorm (5: mean,
-    variance, subtract, divide, affine), Softmax (3: exp, sum, divide; 5 in attention, which also
-    scales and adds the mask), MaxPool (k*k - 1 comparisons per output), AvgPool (k*k per output),
-    AdaptiveAvgPool (1 per input element). Residual and embedding-sum adds belong to no layer and
-    are not counted.
+    activations (ReLU, GELU, Tanh, ReLU6, SiLU, Sigmoid, Hardswish, Hardsigmoid: 1 per element),
+    BatchNorm in eval (2: scale and shift), LayerNorm (5: mean, variance, subtract, divide, affine),
+    RMSNorm (4), Softmax (3: exp, sum, divide; 5 in attention, which also scales and adds the mask),
+    MaxPool (k*k - 1 comparisons per output), AvgPool (k*k per output), AdaptiveAvgPool (1 per input
+    element). Elementwise calls outside layers (residual and embedding-sum adds, a squeeze-excitation's
+    scale) belong to no layer and are not counted; the generic walk lists them by name.
   * `fvcore` is what fvcore's FlopCountAnalysis (plus this suite's attention handle) reports for the
     layer in eval mode: products and convolutions as MACs without bias, BatchNorm 2 per element
     (1 without affine), LayerNorm 5 (4 without affine), AdaptiveAvgPool 1 per input element, and 0
@@ -162,6 +163,16 @@ def layer_norm(layer: Layer) -> Cost:
     )
 
 
+@formula("RMSNorm")
+def rms_norm(layer: Layer) -> Cost:
+    """x / sqrt(mean(x^2) + eps) * weight (T5's and Llama's norm): 4 per element (square, mean, scale,
+    weight); fvcore has no handle for its pow/mean/rsqrt (0)."""
+    affine, width = layer.attrs.get("affine", True), layer.attrs["normalized"]
+    return Cost(
+        layer.input_shape, (width,) if affine else None, width if affine else 0, other_ops=4 * numel(layer.input_shape)
+    )
+
+
 @formula("Embedding")
 def embedding(layer: Layer) -> Cost:
     rows, width = layer.attrs["num_embeddings"], layer.attrs["embedding_dim"]
@@ -175,7 +186,7 @@ def _elementwise(ops_per_element: int) -> Formula:
     return cost
 
 
-for _name in ("ReLU", "GELU", "Tanh"):
+for _name in ("ReLU", "GELU", "Tanh", "ReLU6", "SiLU", "Sigmoid", "Hardswish", "Hardsigmoid"):
     formula(_name)(_elementwise(1))
 formula("Dropout")(_elementwise(0))  # identity in eval mode
 
@@ -198,3 +209,53 @@ def matmul(layer: Layer) -> Cost:
     output = (*layer.input_shape[:-1], operand[-1])
     macs = numel(output) * layer.input_shape[-1]
     return Cost(output, None, 0, macs, macs, operand_shape=operand)
+
+
+@formula("ScaledDotProductAttention")
+def scaled_dot_product_attention(layer: Layer) -> Cost:
+    """softmax(Q.K^T / sqrt(d) + mask).V over query (..., L, E), key (..., S, E), value (..., S, Ev): the
+    two products as MACs, whichever kernel runs them; the softmax as attention's 5 per score."""
+    key, value = layer.attrs["key"], layer.attrs["value"]
+    *batch, queries, width = layer.input_shape
+    scores = numel(batch) * queries * key[-2]
+    macs = scores * width + scores * value[-1]
+    return Cost((*batch, queries, value[-1]), None, 0, macs, macs, 5 * scores, operand_shape=key)
+
+
+@formula("Einsum")
+def einsum(layer: Layer) -> Cost:
+    """A product of two operands written as an equation: one MAC per point of the index space
+    (every letter's size multiplied). One operand (a sum or a transpose) is no product. The input
+    shape is the first operand's; ellipses are not read (ValueError: the walk names it uncounted)."""
+    equation, operands = layer.attrs["equation"].replace(" ", ""), layer.attrs["operands"]
+    inputs, _, output = equation.partition("->")
+    terms = inputs.split(",")
+    if "." in equation or "->" not in equation or len(terms) != len(operands):
+        raise ValueError(f"einsum {equation!r}: only explicit equations without ellipsis are read")
+    sizes = {
+        letter: size
+        for term, shape in zip(terms, operands, strict=True)
+        for letter, size in zip(term, shape, strict=True)
+    }
+    out_shape = tuple(sizes[letter] for letter in output)
+    macs = numel(tuple(sizes.values())) if len(operands) == 2 else 0
+    return Cost(out_shape, None, 0, macs, macs, operand_shape=operands[1] if len(operands) > 1 else None)
+
+
+@formula("MultiheadAttention")
+def multihead_attention(layer: Layer) -> Cost:
+    """torch's nn.MultiheadAttention: the q/k/v projections, Q.K^T and A.V over all heads, the output
+    projection; softmax as attention's 5 per score. Inputs (B, L, E) batch first, else (L, B, E)."""
+    a = layer.attrs
+    width, key = a["embed_dim"], a["key_shape"]
+    if a["batch_first"]:
+        batch, queries, keys = layer.input_shape[0], layer.input_shape[-2], key[-2]
+    else:
+        batch, queries, keys = layer.input_shape[1], layer.input_shape[0], key[0]
+    query_tokens, key_tokens = batch * queries, batch * keys
+    projections = query_tokens * width * width * 2 + key_tokens * width * (a["kdim"] + a["vdim"])
+    scores = batch * queries * keys * a["num_heads"]
+    macs = projections + 2 * batch * queries * keys * width
+    bias_adds = (query_tokens + 2 * key_tokens) * width * a["bias"] + query_tokens * width * a["out_bias"]
+    params = width * (width * 2 + a["kdim"] + a["vdim"]) + 3 * width * a["bias"] + width * a["out_bias"]
+    return Cost(layer.input_shape, None, params, macs, macs, bias_adds + 5 * scores, bias_adds)

@@ -47,6 +47,16 @@ def fvcore_analysis(model: torch.nn.Module, inputs: tuple):
     return analysis
 
 
+def _fvcore_counts(model: torch.nn.Module, inputs: tuple) -> tuple[int, dict[str, int], int, list[str]]:
+    """fvcore's total, per module, what the SDPA handle added, and the modules its trace never entered."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        analysis = fvcore_analysis(model, inputs)
+        by_module = {name: int(value) for name, value in analysis.by_module().items()}
+        handled = int(analysis.by_operator().get("scaled_dot_product_attention", 0))
+        return int(analysis.total()), by_module, handled, sorted(analysis.uncalled_modules())
+
+
 @dataclass
 class MeasuredCounts:
     params: int
@@ -71,12 +81,7 @@ def measure(config, batch_size: int = 1) -> MeasuredCounts:
     torch.manual_seed(0)
     inputs = example_inputs(config, batch_size)
     model = build_from_config(config).eval()
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        analysis = fvcore_analysis(model, inputs)
-        total, by_module = int(analysis.total()), {name: int(value) for name, value in analysis.by_module().items()}
-        handled = int(analysis.by_operator().get("scaled_dot_product_attention", 0))
-        uncalled = sorted(analysis.uncalled_modules())
+    total, by_module, handled, uncalled = _fvcore_counts(model, inputs)
     twin = eager_twin(config)
     twin_model = model if twin is config else build_from_config(twin).eval()
     with torch.inference_mode(), FlopCounterMode(display=False) as counter:
@@ -94,16 +99,46 @@ def measure(config, batch_size: int = 1) -> MeasuredCounts:
 def check(config, batch_size: int = 1) -> tuple[bool, list[str]]:
     """Analytic against measured, side by side; returns (all equal, report lines)."""
     fvcore_view, complete_view = count(config, batch_size, view="fvcore"), count(config, batch_size, view="complete")
-    measured = measure(config, batch_size)
+    twin = " (eager twin)" if eager_twin(config) is not config else ""
+    return compared(fvcore_view, complete_view, measure(config, batch_size), f"FlopCounterMode / 2{twin}")
+
+
+def measure_model(model: torch.nn.Module, inputs: tuple) -> MeasuredCounts:
+    """fvcore and FlopCounterMode on any model (eval mode); attention through SDPA's math
+    backend, whose matmuls FlopCounterMode sees (it has no formula for the CPU's fused kernel)."""
+    from torch.nn.attention import SDPBackend, sdpa_kernel
+    from torch.utils.flop_counter import FlopCounterMode
+
+    model = model.eval()
+    total, by_module, handled, uncalled = _fvcore_counts(model, inputs)
+    # autograd on: nn.MultiheadAttention's fused inference path, which FlopCounterMode does not count,
+    # is taken only without it
+    with sdpa_kernel(SDPBackend.MATH), FlopCounterMode(display=False) as counter:
+        model(*inputs)
+    params = sum(p.numel() for p in model.parameters())
+    return MeasuredCounts(params, total, by_module, total - handled, int(counter.get_total_flops()), uncalled)
+
+
+def check_model(build, inputs: tuple) -> tuple[bool, list[str]]:
+    """The generic walk of `build()` against fvcore and FlopCounterMode on another `build()`; a count
+    with layers no formula covers fails."""
+    from models.counting.generic import walk_model
+    from models.counting.table import walked_table
+
+    walked = walk_model(build(), inputs)
+    fvcore_view, complete_view = (walked_table(walked, inputs, view=view) for view in ("fvcore", "complete"))
+    torch.manual_seed(0)
+    ok, lines = compared(fvcore_view, complete_view, measure_model(build(), inputs), "FlopCounterMode / 2 (SDPA math)")
+    if not walked.complete:
+        lines[-1:] = [f"incomplete: no formula for {'; '.join(walked.uncounted)}", "check FAILED"]
+    return ok and walked.complete, lines
+
+
+def compared(fvcore_view, complete_view, measured: MeasuredCounts, complete_source: str) -> tuple[bool, list[str]]:
     pairs = [
         ("params", fvcore_view.params, measured.params, "sum(p.numel())"),
         ("fvcore MACs", fvcore_view.macs, measured.fvcore_total, "fvcore + SDPA handle"),
-        (
-            "complete MACs",
-            complete_view.macs,
-            measured.flop_counter_flops / 2,
-            "FlopCounterMode / 2" + (" (eager twin)" if eager_twin(config) is not config else ""),
-        ),
+        ("complete MACs", complete_view.macs, measured.flop_counter_flops / 2, complete_source),
     ]
     lines = [f"{'quantity':<15} {'analytic':>16} {'measured':>16}  source"]
     ok = True

@@ -34,6 +34,12 @@ class CountTable:
     batch_size: int
     dtype: str
     rows: tuple[Row, ...]
+    uncounted: tuple[str, ...] = ()  # layers and calls no formula covers: the count is a lower bound
+    left_out: tuple[tuple[str, int], ...] = ()  # elementwise calls outside layers, per the convention
+
+    @property
+    def complete(self) -> bool:
+        return not self.uncounted
 
     def total(self, column: str) -> int:
         return sum(getattr(row, column) for row in self.rows)
@@ -67,6 +73,9 @@ class CountTable:
             "dtype": self.dtype,
             "weight_bytes": self.total("weight_bytes"),
             "activation_bytes": self.total("activation_bytes"),
+            "complete": self.complete,
+            "uncounted": list(self.uncounted),
+            "left_out": dict(self.left_out),
             "layers": [
                 {key: list(value) if isinstance(value, tuple) else value for key, value in asdict(row).items()}
                 for row in self.rows
@@ -76,6 +85,26 @@ class CountTable:
 
 def count(config, batch_size: int = 1, dtype: str = "fp32", view: str = "fvcore") -> CountTable:
     """The analytic table of `config` at `batch_size` in `view`; shapes by formula, nothing runs."""
+    return tabled(walk_layers(config, batch_size), batch_size, dtype, view)
+
+
+def count_model(model, inputs: tuple, dtype: str = "fp32", view: str = "fvcore") -> CountTable:
+    """The table of any model called as `model(*inputs)`, by the generic walk (models.counting.generic):
+    shapes read on meta tensors, every layer by the same formulas; the model is moved off its device."""
+    from models.counting.generic import walk_model
+
+    return walked_table(walk_model(model, inputs), inputs, dtype, view)
+
+
+def walked_table(walked, inputs: tuple, dtype: str = "fp32", view: str = "fvcore") -> CountTable:
+    """A generic walk's result as a table; the batch size is the first input's first dimension."""
+    batch_size = inputs[0].shape[0] if inputs and getattr(inputs[0], "ndim", 0) else 1
+    left_out = tuple(sorted(walked.left_out.items()))
+    return tabled(walked.rows, batch_size, dtype, view, tuple(walked.uncounted), left_out)
+
+
+def tabled(walked, batch_size: int, dtype: str, view: str, uncounted=(), left_out=()) -> CountTable:
+    """(layer, cost) pairs as the table's rows in `view`, at `dtype`'s width."""
     if view not in VIEWS:
         raise ValueError(f"view: {view!r} is not one of {', '.join(VIEWS)}")
     dtype = canonical_dtype(dtype)
@@ -96,9 +125,9 @@ def count(config, batch_size: int = 1, dtype: str = "fp32", view: str = "fvcore"
             cost.bias_adds,
             cost.operand_shape,
         )
-        for layer, cost in walk_layers(config, batch_size)
+        for layer, cost in walked
     )
-    return CountTable(view, batch_size, dtype, rows)
+    return CountTable(view, batch_size, dtype, rows, uncounted, left_out)
 
 
 def human(value: float, unit: str = "") -> str:
@@ -146,4 +175,13 @@ def render(table: CountTable) -> str:
         f"weights {human(weights, 'B')}  activations {human(activations, 'B')}: "
         f"activation memory is {'higher' if activations > weights else 'lower'} than weights",
     ]
+    if table.left_out:
+        calls = ", ".join(f"{name} x{times}" for name, times in table.left_out)
+        text.append(f"left out by the convention (elementwise, outside layers): {calls}")
+    if table.uncounted:
+        text.append(
+            f"INCOMPLETE: {len(table.uncounted)} layer(s) or call(s) with no formula: " + "; ".join(table.uncounted)
+        )
+    else:
+        text.append("nothing left uncounted")
     return "\n".join(text)
