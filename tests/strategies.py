@@ -152,3 +152,29 @@ def transformer_shapes(draw):
         "tokens": draw(st.integers(1, 12)),
         "batch": draw(st.integers(1, 2)),
     }
+
+
+@st.composite
+def torchvision_cnns(draw):
+    """A torchvision CNN drawn from its family's own options, and an input for it: (build, shape)."""
+    import torchvision
+    from torchvision.models import resnet
+
+    family = draw(st.sampled_from(["resnet", "mobilenet_v2", "mobilenet_v3", "efficientnet"]))
+    classes = draw(st.integers(1, 20))
+    if family == "resnet":
+        block = draw(st.sampled_from([resnet.BasicBlock, resnet.Bottleneck]))
+        layers = draw(st.lists(st.integers(1, 2), min_size=4, max_size=4))
+        groups = draw(st.sampled_from([1, 2])) if block is resnet.Bottleneck else 1
+        build = lambda: resnet.ResNet(block, layers, classes, groups=groups)  # noqa: E731
+    elif family == "mobilenet_v2":
+        width = draw(st.sampled_from([0.25, 0.5, 1.0]))
+        build = lambda: torchvision.models.mobilenet_v2(num_classes=classes, width_mult=width)  # noqa: E731
+    elif family == "mobilenet_v3":
+        size, width = draw(st.sampled_from(["small", "large"])), draw(st.sampled_from([0.5, 0.75, 1.0]))
+        builder = getattr(torchvision.models, f"mobilenet_v3_{size}")
+        build = lambda: builder(num_classes=classes, width_mult=width)  # noqa: E731
+    else:
+        builder = getattr(torchvision.models, draw(st.sampled_from(["efficientnet_b0", "efficientnet_b1"])))
+        build = lambda: builder(num_classes=classes)  # noqa: E731
+    return build, (draw(st.integers(1, 2)), 3, draw(st.integers(32, 72)), draw(st.integers(32, 72)))

@@ -21,7 +21,7 @@ from models.counting.table import count_model
 from models.counting.walks import walk_layers
 from models.data.synthetic import example_inputs
 
-from strategies import transformer_shapes
+from strategies import torchvision_cnns, transformer_shapes
 
 COLUMNS = ("params", "macs", "fvcore", "other_ops", "bias_adds")
 warnings.filterwarnings("ignore", message=".*token_id.*")
@@ -99,15 +99,24 @@ def test_every_family_is_counted_whole_and_equals_fvcore_and_flop_counter(family
     assert count_model(build(), inputs).complete
 
 
-@settings(max_examples=12)  # each example builds, walks and traces four models (about 4 s)
+@settings(max_examples=12)  # each example builds, walks and traces five models (about 5 s)
 @given(transformer_shapes())
 def test_drawn_transformers_equal_both_checkers(shape):
     sizes = {key: shape[key] for key in ("layers", "heads", "width", "ffn")}
     tokens = (torch.zeros(shape["batch"], shape["tokens"], dtype=torch.long),)
-    for build in (lambda: gpt2(**sizes), lambda: distilbert(**sizes), lambda: bert(**sizes)):
+    builders = (gpt2, distilbert, bert, t5_encoder)
+    for build in (lambda builder=builder: builder(**sizes) for builder in builders):
         ok, lines = check_model(build, tokens)
         assert ok, "\n".join(lines)
     ok, lines = check_model(lambda: vit(**sizes, image=16), (torch.randn(shape["batch"], 3, 16, 16),))
+    assert ok, "\n".join(lines)
+
+
+@settings(max_examples=12)  # each example builds, walks and traces two models (about 2 s)
+@given(torchvision_cnns())
+def test_drawn_torchvision_cnns_equal_both_checkers(cnn):
+    build, shape = cnn
+    ok, lines = check_model(build, (torch.randn(shape),))
     assert ok, "\n".join(lines)
 
 
