@@ -87,7 +87,7 @@ def test_bad_files_are_one_line_each_and_the_others_still_land(repository, capsy
     assert lines[1].endswith("corrupt.json was not imported: not JSON")
     assert lines[2].startswith("history: recorded 2 result(s)")
     assert main(["history", "import", str(tmp_path / "foreign.json")]) == 1
-    assert "has no machine fingerprint" in capsys.readouterr().out
+    assert "names no machine (no nnbench fingerprint, no CPU in machine_info)" in capsys.readouterr().out
 
 
 def test_show_with_no_history_is_one_line_and_exit_2(repository, capsys):

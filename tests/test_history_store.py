@@ -7,6 +7,8 @@ import dataclasses
 import json
 import subprocess
 import sys
+from dataclasses import asdict
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -51,7 +53,7 @@ def test_another_measurement_is_another_run(tmp_path):
     [
         ({"benchmarks": "no"}, "is not a pytest-benchmark document"),
         ([1, 2], "is not a pytest-benchmark document"),
-        ({**document("a" * 40, {"test_a": 1e-3}), "machine_info": {}}, "has no machine fingerprint"),
+        ({**document("a" * 40, {"test_a": 1e-3}), "machine_info": {}}, "names no machine"),
     ],
 )
 def test_a_document_that_is_not_ours_is_one_line(bad, message):
@@ -191,3 +193,21 @@ def test_showing_a_store_that_is_not_there_is_one_line_and_creates_no_file(tmp_p
         "(pytest bench --history, or history import)"
     )
     assert not (tmp_path / "h.db").exists()
+
+
+def test_a_run_saved_before_fingerprints_joins_its_machine_by_pytest_benchmarks_cpu_record():
+    """This repository's own 0001 (Intel Xeon, saved before nnbench recorded a fingerprint) imports,
+    and this machine read through pytest-benchmark's record is the machine its fingerprint names."""
+    from pytest_benchmark.plugin import pytest_benchmark_generate_machine_info
+
+    from models.history.documents import machine_key
+    from models.runtime.machine import fingerprint, machine_part_from_cpu_info
+
+    saved = json.loads(next(Path(__file__).parents[1].glob(".benchmarks/*/0001_*.json")).read_text())
+    run, results = run_of(saved, "0001")
+    assert run.cpu_model == "Intel(R) Xeon(R) Processor" and json.loads(run.machine)["isa"] == "AVX512"
+    assert results and all(result.process_scores is None for result in results)  # theirs were unitless
+    saved_seconds = {b["fullname"]: b["extra_info"]["gate_seconds"] for b in saved["benchmarks"]}
+    assert {result.name: result.score for result in results} == saved_seconds
+    here = machine_part_from_cpu_info({"machine_info": pytest_benchmark_generate_machine_info()})
+    assert machine_key(here) == machine_key(asdict(fingerprint().machine))

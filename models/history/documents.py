@@ -16,7 +16,7 @@ import json
 from models import schema
 from models.history.store import HistoryError, Result, Run
 from models.result_files import benchmark_list
-from models.runtime.machine import machine_part_of, recorded_environment
+from models.runtime.machine import machine_part_from_cpu_info, machine_part_of, recorded_environment
 
 HISTORY_SCORE = "q1"  # a series is of q1 round times: the gate's score, robust to a few slow rounds
 
@@ -48,9 +48,12 @@ def _benchmarks(document, source: str) -> list[dict]:
     return benchmarks
 
 
-def _result(benchmark: dict) -> Result:
+def _result(benchmark: dict, fingerprinted: bool) -> Result:
+    """One benchmark's result. Process scores saved before fingerprints were divided by a reference
+    reading (unitless, schema.GATE_SCORE): only the run's own seconds are kept from those."""
     extra = benchmark.get("extra_info") or {}
-    config, scores = extra.get(schema.CONFIG), extra.get(schema.PROCESS_SCORES)
+    config = extra.get(schema.CONFIG)
+    scores = extra.get(schema.PROCESS_SCORES) if fingerprinted else None
     return Result(
         name=benchmark["fullname"],
         architecture=extra.get(schema.ARCHITECTURE),
@@ -75,11 +78,14 @@ def run_of(document, source: str, parents: list[str] | None = None) -> tuple[Run
     """The run a document records and its results; HistoryError (one line) where it is not one of
     ours. `parents`: the commit's parents, first parent first, where git knows them."""
     benchmarks = _benchmarks(document, source)
-    machine = machine_part_of(document)
+    # Saved before nnbench recorded a fingerprint, or by plain pytest-benchmark: the machine part is
+    # read back from pytest-benchmark's own CPU record, so the run joins the same machine's series.
+    fingerprinted = machine_part_of(document) is not None
+    machine = machine_part_of(document) or machine_part_from_cpu_info(document)
     if machine is None:
         raise HistoryError(
-            f"history: {source} has no machine fingerprint (saved before nnbench recorded one, or not by "
-            "nnbench), so its results could not be kept apart from other machines'"
+            f"history: {source} names no machine (no nnbench fingerprint, no CPU in machine_info), so its "
+            "results could not be kept apart from other machines'"
         )
     commit = document.get("commit_info") or {}
     measured = [commit.get("id"), machine, sorted((b["fullname"], _stats(b)) for b in benchmarks)]
@@ -96,6 +102,6 @@ def run_of(document, source: str, parents: list[str] | None = None) -> tuple[Run
         machine_key=machine_key(machine),
         machine=_canonical(machine),
         environment=_canonical(recorded_environment(document)),
-        cpu_model=schema.nnbench_info(document).get(schema.CPU_MODEL),
+        cpu_model=schema.nnbench_info(document).get(schema.CPU_MODEL) or machine["cpu_model"],
     )
-    return run, [_result(benchmark) for benchmark in benchmarks]
+    return run, [_result(benchmark, fingerprinted) for benchmark in benchmarks]

@@ -129,6 +129,34 @@ def machine_part_of(document: dict) -> dict | None:
     return _recorded(document, "machine")
 
 
+AVX512_FLAGS = {"avx512f", "avx512bw", "avx512vl", "avx512dq", "fma"}  # what torch needs to pick AVX512 kernels
+AVX2_FLAGS = {"avx2", "fma"}
+
+
+def machine_part_from_cpu_info(document: dict) -> dict | None:
+    """The machine part read back from what pytest-benchmark itself records (machine_info["cpu"], from
+    py-cpuinfo), for documents saved without an nnbench fingerprint; the ISA is the level torch would
+    pick from the CPU's flags. None where the document names no CPU."""
+    info = document.get("machine_info") if isinstance(document, dict) else None
+    cpu = info.get("cpu") if isinstance(info, dict) else None
+    if not isinstance(cpu, dict) or not cpu.get("brand_raw"):
+        return None
+    flags = set(cpu.get("flags") or ())
+    isa = "AVX512" if flags >= AVX512_FLAGS else "AVX2" if flags >= AVX2_FLAGS else "DEFAULT"
+    part = MachinePart(
+        str(info.get("system", "")).lower(),
+        str(info.get("machine") or cpu.get("arch_string_raw", "")),
+        str(cpu.get("vendor_id_raw", "unknown")),
+        str(cpu["brand_raw"]),
+        str(cpu.get("family", "?")),
+        str(cpu.get("model", "?")),
+        isa,
+        int(cpu.get("count") or 0),
+        "none",  # pytest-benchmark records no accelerator; the CPU's is the machine part a CPU result needs
+    )
+    return asdict(part)
+
+
 def recorded_environment(document: dict) -> dict:
     """The environment part a saved document was recorded in ({} before fingerprints)."""
     return _recorded(document, "environment") or {}
