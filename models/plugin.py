@@ -75,9 +75,10 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 
 @pytest.hookimpl(trylast=True)  # after -k, -m and --arch have deselected
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    config.stash[GATE_SESSION].selected = [
-        item.nodeid for item in items if "measure" in getattr(item, "fixturenames", ())
-    ]
+    gate_session = config.stash[GATE_SESSION]
+    fixtures = {item.nodeid: getattr(item, "fixturenames", ()) for item in items}
+    gate_session.selected = [name for name, used in fixtures.items() if "measure" in used or "benchmark" in used]
+    gate_session.plain = {name for name, used in fixtures.items() if "benchmark" in used and "measure" not in used}
 
 
 def pytest_benchmark_update_machine_info(config: pytest.Config, machine_info: dict) -> None:
@@ -135,6 +136,10 @@ def _finish(session: pytest.Session) -> Outcome | None:
     gate_session = session.config.stash[GATE_SESSION]
     if session.exitstatus == pytest.ExitCode.INTERRUPTED:
         return Outcome(None, [INTERRUPTED_LINE], INTERRUPTED_EXIT) if gate_session.reports else None
+    timed = getattr(session.config, "_benchmarksession", None)
+    gate_session.plain_timed = sorted(
+        {benchmark.fullname for benchmark in getattr(timed, "benchmarks", ())} & gate_session.plain
+    )
     try:
         return gate_session.finish()
     except KeyboardInterrupt:  # SIGINT, or SIGTERM through interrupt_on_sigterm: every `finally` below has run

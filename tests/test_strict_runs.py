@@ -75,3 +75,40 @@ def test_a_benchmark_the_baseline_lacks_is_timed_ab_against_its_commit(bench, mo
     )
     markdown = summary.read_text()
     assert markdown.startswith("### nnbench gate") and "| test_tiny[16] |" in markdown
+
+
+PLAIN_FILE = """
+def test_plain(benchmark):
+    benchmark(sum, range(100))
+"""
+
+
+def test_a_plain_pytest_benchmark_test_is_named_as_not_judged_never_passed_in_silence(bench):
+    bench.makepyfile(test_plain=PLAIN_FILE)
+    commit_all(bench, "base")
+    alone = bench.runpytest(*FAST, "test_plain.py", "--gate-base=HEAD")
+    assert alone.ret == 0  # not judged is said, not a failure, without --gate-strict
+    alone.stdout.fnmatch_lines(
+        [
+            "gate: 1 benchmark(s) timed by pytest-benchmark's fixture alone were not judged (the gate judges what "
+            "is timed through `measure`): test_plain"
+        ]
+    )
+    assert "no benchmark was timed" not in alone.stdout.str()
+    strict = bench.runpytest(*FAST, "test_plain.py", "--gate-base=HEAD", "--gate-strict")
+    assert strict.ret == pytest.ExitCode.TESTS_FAILED
+    strict.stdout.fnmatch_lines(["gate: --gate-strict: nothing was judged; the run fails"])
+
+
+def test_a_strict_run_beside_measured_benchmarks_names_the_plain_one(bench):
+    saved_baseline(bench)
+    bench.makepyfile(test_plain=PLAIN_FILE)
+    result = bench.runpytest(*FAST, "--gate", "--gate-strict", "--gate-threshold=300%")
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
+    result.stdout.fnmatch_lines(
+        [
+            "gate: 0 regression(s) of 2 benchmarks (2 judged)*",
+            "gate: --gate-strict: 1 of 3 selected benchmarks were not judged (timed by pytest-benchmark's fixture "
+            "alone: test_plain); the run fails",
+        ]
+    )

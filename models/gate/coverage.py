@@ -19,14 +19,20 @@ UNJUDGED = (Verdict.NEW, Verdict.NOT_COMPARABLE)
 NAMES_SHOWN = 3  # benchmarks named per reason; the rest are counted
 
 
-def unjudged(selected: Iterable[str], verdicts: list[BenchmarkVerdict] | None) -> dict[str, str]:
-    """Each selected benchmark the gate did not judge, with why: "not timed", "new" or "not comparable"."""
+PLAIN = "timed by pytest-benchmark's fixture alone"
+
+
+def unjudged(
+    selected: Iterable[str], verdicts: list[BenchmarkVerdict] | None, plain: set[str] = frozenset()
+) -> dict[str, str]:
+    """Each selected benchmark the gate did not judge, with why: "not timed", timed by the fixture
+    alone (`plain`: not through `measure`), "new" or "not comparable"."""
     given = {verdict.name: verdict for verdict in verdicts or ()}
     reasons = {}
     for name in selected:
         verdict = given.get(name)
         if verdict is None:
-            reasons[name] = "not timed"
+            reasons[name] = PLAIN if name in plain else "not timed"
         elif verdict.verdict in UNJUDGED:
             reasons[name] = verdict.text
     return reasons

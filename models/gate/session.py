@@ -22,7 +22,7 @@ from models.gate.instructions import Counted, CountSide
 from models.gate.options import GateOptions
 from models.gate.plan import ABPlan, NoComparison, Plan, StoredPlan
 from models.gate.spread import Spreads, load_recorded, spreads_file, spreads_for
-from models.gate.table import markdown, render
+from models.gate.table import markdown, render, short_name
 from models.harness.measure import Measurement
 from models.runtime.git import commits_since
 from models.runtime.machine import Fingerprint
@@ -56,6 +56,8 @@ class GateSession:
     suspects: dict[str, Measurement] = field(default_factory=dict)  # stored mode: over their limit at first
     run_lines: list[str] = field(default_factory=list)  # what the A/B runner and the instruction counting did
     counting: dict[str, CountingChoice] = field(default_factory=dict)  # --instructions: counted or timed only, why
+    plain: set[str] = field(default_factory=set)  # selected tests that call pytest-benchmark's fixture directly
+    plain_timed: list[str] = field(default_factory=list)  # those of them that were timed: not judged yet
 
     @property
     def reports(self) -> bool:
@@ -85,10 +87,11 @@ class GateSession:
             )
         if plan is None:  # not gating: the instruction counts alone
             return Outcome(None, self._lines([]), 0)
-        notes = list(plan.notes)
+        notes = list(plan.notes) + self._plain_note()
         if not self.measured or isinstance(plan, NoComparison):
-            why = plan.reason if isinstance(plan, NoComparison) else NOTHING_TIMED
-            return self._outcome(self._lines([*notes, why]), None)
+            why = plan.reason if isinstance(plan, NoComparison) else NOTHING_TIMED if not self.plain_timed else None
+            notes = [*notes, why] if why else notes
+            return self._outcome(self._lines(notes), None)
         try:
             if isinstance(plan, StoredPlan):
                 verdicts, base_ran, tree_ran = self._stored(plan, notes), plan.baseline, self.measured
@@ -116,12 +119,26 @@ class GateSession:
         outcome = self._outcome([render(*args), *self.run_lines, *notes], verdicts, failed)
         return replace(outcome, markdown=markdown(*args))
 
+    def _plain_note(self) -> list[str]:
+        """The benchmarks a test timed with pytest-benchmark's fixture alone, named: the gate cannot yet
+        time them again or A/B them, and says so rather than pass them in silence."""
+        if not self.plain_timed:
+            return []
+        names = ", ".join(short_name(name) for name in self.plain_timed[: coverage.NAMES_SHOWN])
+        more = len(self.plain_timed) - coverage.NAMES_SHOWN
+        return [
+            f"gate: {len(self.plain_timed)} benchmark(s) timed by pytest-benchmark's fixture alone were not judged "
+            f"(the gate judges what is timed through `measure`): {names}" + (f" and {more} more" if more > 0 else "")
+        ]
+
     def _outcome(self, lines: list[str], verdicts, failed: bool = False) -> Outcome:
         """The outcome, with --gate-strict's line and failure where a selected benchmark was not judged."""
         if self.options.strict and verdicts is None:
             lines = [*lines, "gate: --gate-strict: nothing was judged; the run fails"]
             failed = True
-        elif self.options.strict and (reasons := coverage.unjudged(self.selected or list(self.measured), verdicts)):
+        elif self.options.strict and (
+            reasons := coverage.unjudged(self.selected or list(self.measured), verdicts, self.plain)
+        ):
             lines = [*lines, coverage.strict_failure(reasons, len(self.selected or self.measured))]
             failed = True
         return Outcome(verdicts, lines, REGRESSION_EXIT if failed else 0)
