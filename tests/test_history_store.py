@@ -17,6 +17,7 @@ from models.history.documents import run_of
 from models.history.store import SCHEMA_VERSION, HistoryError, Store, results_table, schema_table
 
 from history_documents import document
+from repository import git
 
 
 def sqlite_url(tmp_path) -> str:
@@ -211,3 +212,29 @@ def test_a_run_saved_before_fingerprints_joins_its_machine_by_pytest_benchmarks_
     assert {result.name: result.score for result in results} == saved_seconds
     here = machine_part_from_cpu_info({"machine_info": pytest_benchmark_generate_machine_info()})
     assert machine_key(here) == machine_key(asdict(fingerprint().machine))
+
+
+def test_a_store_created_in_a_checkout_is_git_ignored_where_it_is_created(tmp_path):
+    git(tmp_path, "init", "-q")
+    (tmp_path / ".benchmarks").mkdir()
+    (tmp_path / ".benchmarks" / ".gitignore").write_text("/scratch")  # a user's own line, no newline at its end
+    url = f"sqlite:///{tmp_path / '.benchmarks' / 'history.sqlite'}"
+    with Store(url) as store:
+        store.record(*run_of(document("a" * 40, {"test_a": 1e-3}), "one"))
+    with Store(url):  # opened again: nothing added twice
+        pass
+    assert (tmp_path / ".benchmarks" / ".gitignore").read_text() == "/scratch\n/history.sqlite*\n"
+    assert git(tmp_path, "status", "--porcelain", "--untracked-files=all").strip() == "?? .benchmarks/.gitignore"
+
+
+def test_a_store_outside_a_checkout_or_already_ignored_writes_no_gitignore(tmp_path):
+    with Store(sqlite_url(tmp_path)):
+        pass
+    assert not list(tmp_path.rglob(".gitignore"))
+    checkout = tmp_path / "checkout"
+    checkout.mkdir()
+    git(checkout, "init", "-q")
+    (checkout / ".gitignore").write_text("*.sqlite\n")
+    with Store(f"sqlite:///{checkout / 'runs.sqlite'}"):
+        pass
+    assert (checkout / ".gitignore").read_text() == "*.sqlite\n"

@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 
 from repository import commit_all
-from tiny_bench import FAST, saved_baseline
+from tiny_bench import BENCH_FILE, FAST, saved_baseline
 
 pytestmark = pytest.mark.integration  # every test here starts processes (pytest, git, valgrind)
 
@@ -111,4 +111,31 @@ def test_a_strict_run_beside_measured_benchmarks_names_the_plain_one(bench):
             "gate: --gate-strict: 1 of 3 selected benchmarks were not judged (timed by pytest-benchmark's fixture "
             "alone: test_plain); the run fails",
         ]
+    )
+
+
+def test_benchmarks_the_base_revision_lacks_entirely_are_new_not_an_error(bench):
+    """A commit that adds every selected benchmark to a file the base has: the base's pytest selects
+    none of them (exit 5), which makes each one new, not 'the base revision timed no benchmark'."""
+    commit_all(bench, "base")
+    bench.makepyfile(test_tiny=BENCH_FILE.replace('["8", "16"]', '["4", "32"]'))
+    result = bench.runpytest(*FAST, "--gate-base=HEAD", "--gate-threshold=300%")
+    assert result.ret == 0, result.stdout.str()
+    result.stdout.fnmatch_lines(
+        ["test_tiny?4?*new*", "test_tiny?32?*new*", "gate: 0 regression(s) of 2 benchmarks (0 judged)*"]
+    )
+    assert "timed no benchmark" not in result.stdout.str()
+    strict = bench.runpytest(*FAST, "--gate-base=HEAD", "--gate-strict", "--gate-threshold=300%")
+    assert strict.ret == pytest.ExitCode.TESTS_FAILED
+    strict.stdout.fnmatch_lines(["gate: --gate-strict: 2 of 2 selected benchmarks were not judged (new: *"])
+
+
+def test_a_base_revision_that_cannot_run_the_benchmarks_still_fails_in_one_line(bench):
+    bench.makepyfile(conftest="raise ImportError('the base cannot even be collected')")
+    commit_all(bench, "base")
+    (bench.path / "conftest.py").unlink()
+    result = bench.runpytest(*FAST, "--gate-base=HEAD", "--gate-threshold=300%")
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
+    result.stdout.fnmatch_lines(
+        ["gate: the base revision * timed no benchmark (pytest exit *; the run fails: nothing was judged"]
     )

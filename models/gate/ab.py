@@ -28,7 +28,7 @@ from models.gate.process_pairs import decide_over_processes
 from models.gate.rules import BenchmarkVerdict
 from models.gate.spread import Spreads
 from models.runtime.git import base_worktree
-from models.runtime.launch import install, write_names
+from models.runtime.launch import benchmark_files, install, write_names
 from models.runtime.processes import scratch_folder
 from models.runtime.scheduler import Lockstep, PairedTimes
 from models.runtime.sides import DEFAULT_THREADS, ProcessSide, start_process_side, timing_cpus
@@ -45,6 +45,7 @@ class ABResult:
     tree_ran: dict[str, dict] = field(default_factory=dict)
     counted: list[Counted] = field(default_factory=list)  # each side's counting run, working tree first
     process_pairs: int = 0  # how many process pairs were started
+    note: str = ""  # why nothing was timed, where the base revision has none of the benchmarks
 
 
 @dataclass
@@ -92,6 +93,10 @@ class ABRunner:
         benchmark one process pair could not time is not timed again (its verdict stands on the rest)."""
         by_process_pair: dict[str, list[PairedTimes]] = {name: [] for name in names}
         result, pending = ABResult([]), list(names)
+        if not any((base_root / file).exists() for file in benchmark_files(names)):  # a commit that adds them all
+            pending = []
+            files = ", ".join(benchmark_files(names))
+            result.note = f"A/B: the {self.base_label} has none of the benchmark files {files}: each benchmark is new"
         while pending and result.process_pairs < self.max_process_pairs:
             write_names(scratch, pending)
             paired = self._alternate(base_root, scratch, pending, result)

@@ -159,6 +159,9 @@ class GateSession:
         )
         result = runner.run(names, self._count if count else None)
         self._took_counts(result.counted)
+        if result.note:
+            self.run_lines.append(result.note)
+            return result
         self.run_lines.append(
             f"A/B: {result.process_pairs} process pair(s) of at most {options.max_process_pairs} (one more only for "
             f"the benchmarks still undecided); {runner.spreads.source}"

@@ -21,6 +21,7 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlalchemy import event, exc
 
+from models.runtime.git import ignore_in_checkout
 from models.runtime.processes import HISTORY_VARIABLE
 
 SCHEMA_VERSION = 2
@@ -139,12 +140,14 @@ class Store:
             raise HistoryError(
                 f"history: no store at {path}: nothing recorded there yet (pytest bench --history, or history import)"
             )
-        if path.parent.is_dir():
-            return
-        if path.parent.name == DEFAULT_FILE.parent.name:  # the default, beside the baselines
+        if not path.parent.is_dir():
+            if path.parent.name != DEFAULT_FILE.parent.name:  # only the default's folder, beside the baselines
+                raise HistoryError(
+                    f"history: the folder {path.parent} does not exist: create it, or name another store"
+                )
             path.parent.mkdir(parents=True, exist_ok=True)
-            return
-        raise HistoryError(f"history: the folder {path.parent} does not exist: create it, or name another store")
+        if not path.exists():  # a machine's own runs: created here, so kept out of the repository's commits
+            ignore_in_checkout(path)
 
     def __init__(self, url: str, must_exist: bool = False) -> None:
         """`must_exist`: a reader (history show) of a SQLite file that is not there fails in one line

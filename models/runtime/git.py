@@ -28,6 +28,22 @@ def _git(rootdir: Path, *arguments: str) -> subprocess.CompletedProcess:
         return subprocess.CompletedProcess(command, 127, "", "git: command not found")
 
 
+def ignore_in_checkout(path: Path) -> bool:
+    """Have git ignore the file `path` (and its -wal/-journal companions) where it lies in a work tree
+    that does not ignore it yet: a line appended to the .gitignore of its folder, created where
+    missing, never rewritten. False where nothing was written (no git, no work tree, already ignored)."""
+    folder = path.parent
+    if _git(folder, "rev-parse", "--is-inside-work-tree").stdout.strip() != "true":
+        return False
+    if _git(folder, "check-ignore", "-q", path.name).returncode == 0:
+        return False
+    ignore = folder / ".gitignore"
+    before = ignore.read_text() if ignore.exists() else ""
+    with ignore.open("a") as lines:
+        lines.write(("\n" if before and not before.endswith("\n") else "") + f"/{path.name}*\n")
+    return True
+
+
 def check_git(rootdir: Path) -> None:
     """RevisionError, with its remedy, where no revision of `rootdir` can be had: no git, or no repository."""
     if shutil.which("git") is None:

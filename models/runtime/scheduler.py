@@ -111,6 +111,11 @@ class Side:
         """One line on how the side ended, for an error message."""
         return "it closed its channel"
 
+    def had_none(self) -> bool:
+        """Whether the side ended cleanly without any of the benchmarks (its checkout lacks them all),
+        rather than failing; a scripted side cannot tell."""
+        return False
+
 
 @dataclass
 class Lockstep:
@@ -122,7 +127,8 @@ class Lockstep:
 
     def run(self, tree: Side, base: Side, names: list[str]) -> dict[str, PairedTimes]:
         """Both sides through the selection `names`, paired slots at each benchmark both reach;
-        a benchmark only one side reaches is passed over. RevisionError when no benchmark was paired."""
+        a benchmark only one side reaches is passed over. SideError when no benchmark was paired, unless
+        the base revision ended cleanly with none of them (a commit that adds them: each is new)."""
         order = {name: index for index, name in enumerate(names)}
         paired: dict[str, PairedTimes] = {}
         while True:
@@ -137,6 +143,8 @@ class Lockstep:
             else:  # the other side lacks it (absent, skipped, failed) or has exited: this one goes on
                 waiting = [side for side in (tree, base) if side.at]
                 min(waiting, key=lambda side: order.get(side.at.name, -1)).release()
+        if not paired and tree.reached and base.reached == 0 and base.had_none():
+            return paired
         if not paired:
             failed = base if base.reached == 0 or tree.reached else tree
             raise SideError(f"the {failed.label} timed no benchmark ({failed.why_it_stopped()})")

@@ -21,6 +21,7 @@ from models.runtime.scheduler import Side
 LAYOUT_VARIABLE = "NNBENCH_AB_LAYOUT"  # padding in a side's environment, another length per process pair
 LAYOUT_STEP = 4160  # bytes more per process pair: a page and a cache line, so both alignments move
 DEFAULT_THREADS = 1  # torch threads per benchmark unless --threads says otherwise: 2 threads here made p90/p10 64x
+NO_TESTS_COLLECTED = 5  # pytest.ExitCode.NO_TESTS_COLLECTED, without importing pytest here
 SIDE_EXIT_SECONDS = 60  # a side that has not exited this long after its channel closed is killed
 
 
@@ -37,6 +38,15 @@ class ProcessSide(Side):
         except subprocess.TimeoutExpired:
             status = "none yet"
         return f"pytest exit {status}: {last_line(self.log)}"
+
+    def had_none(self) -> bool:
+        """It exited by itself, having collected none of the selection (pytest exit 5) or run none
+        of it to a timing (exit 0: each one skipped): its checkout has none of them to time."""
+        try:
+            status = self.process.wait(timeout=SIDE_EXIT_SECONDS)
+        except subprocess.TimeoutExpired:
+            return False
+        return self.reached == 0 and status in (NO_TESTS_COLLECTED, 0)
 
     def close(self, at_once: bool = False) -> int | None:
         """Close the channel and wait for the process to end; kill it where it does not, or `at_once`
