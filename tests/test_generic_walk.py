@@ -158,6 +158,17 @@ def test_a_made_up_layer_is_named_and_the_count_is_incomplete():
     assert not ok and "no formula for 1 (Cube)" in "\n".join(lines)
 
 
+def test_a_formula_that_disagrees_with_the_model_is_an_error_not_a_count():
+    class Linear(nn.Linear):  # read as a Linear by its name, but its forward doubles the output's width
+        def forward(self, x):
+            return torch.cat([super().forward(x)] * 2, dim=-1)
+
+    with pytest.raises(ValueError, match=r"0 \(Linear\): the Linear formula gives output \(2, 8\)"):
+        count_model(nn.Sequential(Linear(4, 8)), (torch.randn(2, 4),))
+    norm = count_model(nn.Sequential(nn.Linear(4, 8), nn.LayerNorm(8, bias=False)), (torch.randn(2, 4),))
+    assert norm.params == 4 * 8 + 8 + 8  # a LayerNorm without bias: its scale alone
+
+
 def test_products_written_as_functions_are_counted_and_their_adds_named():
     inputs = (torch.randn(2, 3, 6),)
     ok, lines = check_model(FunctionalProducts, inputs)

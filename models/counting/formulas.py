@@ -153,11 +153,12 @@ def batch_norm2d(layer: Layer) -> Cost:
 @formula("LayerNorm")
 def layer_norm(layer: Layer) -> Cost:
     affine, width = layer.attrs.get("affine", True), layer.attrs["normalized"]
+    shift = layer.attrs.get("bias", True)  # LayerNorm(bias=False): a scale alone
     elements = numel(layer.input_shape)
     return Cost(
         layer.input_shape,
         (width,) if affine else None,
-        2 * width if affine else 0,
+        width * (1 + shift) if affine else 0,
         fvcore=elements * (5 if affine else 4),
         other_ops=5 * elements,
     )

@@ -94,13 +94,15 @@ class _Walk:
             self.inside_counted -= 1
             layer = self.pending.pop((id(module), len(self.stack)))
             cost = FORMULAS[layer.type](layer)
-            cost.params = self._new_params(module, True)  # a module called twice, or tied weights: once
             actual = _first_tensor((output,), {})
-            if actual is not None and tuple(actual.shape) != cost.output_shape:
+            owned = sum(parameter.numel() for parameter in module.parameters())
+            if (actual is not None and tuple(actual.shape) != cost.output_shape) or owned != cost.params:
+                shape = tuple(actual.shape) if actual is not None else "?"
                 raise ValueError(
-                    f"{name} ({type(module).__name__}): the {layer.type} formula gives {cost.output_shape}, "
-                    f"the model {tuple(actual.shape)}"
+                    f"{name} ({type(module).__name__}): the {layer.type} formula gives output {cost.output_shape} "
+                    f"and {cost.params} params, the model {shape} and {owned}"
                 )
+            cost.params = self._new_params(module, True)  # a module called twice, or tied weights: once
             self.result.rows.append((layer, cost))
         elif self.inside_counted == 0:
             params = self._new_params(module, False)  # a module's own parameters (a ViT's class token)

@@ -60,7 +60,11 @@ def _pool(module) -> dict:
 
 
 def _layer_norm(module) -> dict:
-    return {"normalized": prod(module.normalized_shape), "affine": module.elementwise_affine}
+    return {
+        "normalized": prod(module.normalized_shape),
+        "affine": module.elementwise_affine,
+        "bias": getattr(module, "bias", None) is not None,
+    }
 
 
 def _rms_norm(module) -> dict:
