@@ -1,7 +1,9 @@
 """Per-architecture shape walks: config -> the layers the built model runs, with shapes by formula.
 
 A walk never builds or runs the model, so BERT-base or a config too large for memory counts in
-milliseconds. Layer names are the module names of the built model, so every row can be compared
+milliseconds: that is why these five stay beside the generic walk of any model
+(models.counting.generic), which must build the model and, for transformers' masks, run it
+(tests/test_generic_walk.py proves the two equal on all five). Layer names are the module names of the built model, so every row can be compared
 with what fvcore reports for that module.
 """
 
