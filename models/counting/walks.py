@@ -3,8 +3,8 @@
 A walk never builds or runs the model, so BERT-base or a config too large for memory counts in
 milliseconds: that is why these five stay beside the generic walk of any model
 (models.counting.generic), which must build the model and, for transformers' masks, run it
-(tests/test_generic_walk.py proves the two equal on all five). Layer names are the module names of the built model, so every row can be compared
-with what fvcore reports for that module.
+(tests/test_generic_walk.py proves the two equal on all five). Layer names are the module names
+of the built model, so every row can be compared with what fvcore reports for that module.
 """
 
 from __future__ import annotations
