@@ -74,6 +74,10 @@ class ABRunner:
         with scratch_folder("ab") as scratch:
             scratch = Path(scratch)
             with base_worktree(self.rootdir, self.commit, scratch / "base") as base:
+                files = benchmark_files(names)
+                if not any((base / file).exists() for file in files):  # a commit that adds them all: each is new
+                    note = f"A/B: the {self.base_label} has none of the benchmark files {', '.join(files)}: "
+                    return ABResult([self._verdict(name, []) for name in names], note=note + "each benchmark is new")
                 install(scratch, names)
                 result = self._process_pairs(base, scratch, names)
                 if count is not None:
@@ -93,10 +97,6 @@ class ABRunner:
         benchmark one process pair could not time is not timed again (its verdict stands on the rest)."""
         by_process_pair: dict[str, list[PairedTimes]] = {name: [] for name in names}
         result, pending = ABResult([]), list(names)
-        if not any((base_root / file).exists() for file in benchmark_files(names)):  # a commit that adds them all
-            pending = []
-            files = ", ".join(benchmark_files(names))
-            result.note = f"A/B: the {self.base_label} has none of the benchmark files {files}: each benchmark is new"
         while pending and result.process_pairs < self.max_process_pairs:
             write_names(scratch, pending)
             paired = self._alternate(base_root, scratch, pending, result)
