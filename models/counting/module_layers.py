@@ -1,6 +1,6 @@
 """How a torch module or function call reads as a Layer of the formula registry: shape reading only.
 
-`module_layer(module, name, input_shape)` returns the Layer a module call is (its formula's type and
+`module_layer(module, name, input_shapes)` returns the Layer a module call is (its formula's type and
 the attributes the formula reads), or None where no formula covers the module's type. Module
 types are matched by class name, so torchvision's, transformers' and a user's own subclasses of
 the same layers read alike without importing them. `function_layer` does the same for the
@@ -18,19 +18,19 @@ from torch.nn import functional
 
 from models.counting.formulas import Layer, Shape
 
-ModuleReader = Callable[[torch.nn.Module], dict]
+ModuleReader = Callable[[torch.nn.Module, list[Shape]], dict]  # (module, its tensor inputs' shapes) -> attrs
 
 
-def _linear(module) -> dict:
+def _linear(module, shapes) -> dict:
     return {"in_features": module.in_features, "out_features": module.out_features, "bias": module.bias is not None}
 
 
-def _conv1d_transformers(module) -> dict:
+def _conv1d_transformers(module, shapes) -> dict:
     """transformers' Conv1D (GPT-2): a Linear whose weight is stored transposed, (in, out)."""
     return {"in_features": module.weight.shape[0], "out_features": module.nf, "bias": module.bias is not None}
 
 
-def _conv2d(module) -> dict:
+def _conv2d(module, shapes) -> dict:
     padding = module.padding
     if isinstance(padding, str):  # "valid" is none; "same" pads dilation * (kernel - 1) in all, half each side
         padding = tuple(
@@ -49,7 +49,7 @@ def _conv2d(module) -> dict:
     }
 
 
-def _pool(module) -> dict:
+def _pool(module, shapes) -> dict:
     return {
         "kernel": module.kernel_size,
         "stride": module.stride,
@@ -59,7 +59,7 @@ def _pool(module) -> dict:
     }
 
 
-def _layer_norm(module) -> dict:
+def _layer_norm(module, shapes) -> dict:
     return {
         "normalized": prod(module.normalized_shape),
         "affine": module.elementwise_affine,
@@ -67,15 +67,17 @@ def _layer_norm(module) -> dict:
     }
 
 
-def _rms_norm(module) -> dict:
+def _rms_norm(module, shapes) -> dict:
     """torch's RMSNorm (normalized_shape, optional weight); transformers' (a `weight` of the width)."""
     weight = getattr(module, "weight", None)
     width = prod(module.normalized_shape) if hasattr(module, "normalized_shape") else weight.shape[-1]
     return {"normalized": width, "affine": weight is not None}
 
 
-def _multihead_attention(module) -> dict:
+def _multihead_attention(module, shapes) -> dict:
+    """Its projections, and the key's shape (self-attention: the query's)."""
     return {
+        "key_shape": shapes[1] if len(shapes) > 1 else shapes[0],
         "embed_dim": module.embed_dim,
         "num_heads": module.num_heads,
         "kdim": module.kdim,
@@ -86,7 +88,7 @@ def _multihead_attention(module) -> dict:
     }
 
 
-def _nothing(module) -> dict:
+def _nothing(module, shapes) -> dict:
     return {}
 
 
@@ -98,11 +100,17 @@ MODULE_READERS: dict[str, tuple[str, ModuleReader]] = {
     "Conv2d": ("Conv2d", _conv2d),
     "MaxPool2d": ("MaxPool2d", _pool),
     "AvgPool2d": ("AvgPool2d", _pool),
-    "AdaptiveAvgPool2d": ("AdaptiveAvgPool2d", lambda module: {"output_size": module.output_size}),
-    "BatchNorm2d": ("BatchNorm2d", lambda module: {"num_features": module.num_features, "affine": module.affine}),
+    "AdaptiveAvgPool2d": ("AdaptiveAvgPool2d", lambda module, shapes: {"output_size": module.output_size}),
+    "BatchNorm2d": (
+        "BatchNorm2d",
+        lambda module, shapes: {"num_features": module.num_features, "affine": module.affine},
+    ),
     "LayerNorm": ("LayerNorm", _layer_norm),
     **{name: ("RMSNorm", _rms_norm) for name in ("RMSNorm", "T5LayerNorm", "LlamaRMSNorm")},
-    "Embedding": ("Embedding", lambda m: {"num_embeddings": m.num_embeddings, "embedding_dim": m.embedding_dim}),
+    "Embedding": (
+        "Embedding",
+        lambda m, shapes: {"num_embeddings": m.num_embeddings, "embedding_dim": m.embedding_dim},
+    ),
     "Softmax": ("Softmax", _nothing),
     "MultiheadAttention": ("MultiheadAttention", _multihead_attention),
     "Flatten": ("Flatten", _nothing),
@@ -116,16 +124,12 @@ MODULE_READERS: dict[str, tuple[str, ModuleReader]] = {
 
 
 def module_layer(module: torch.nn.Module, name: str, input_shapes: list[Shape]) -> Layer | None:
-    """The layer a call of `module` is, from its positional tensor inputs' shapes (the first is the
-    layer's input; attention reads its key's too)."""
+    """The layer a call of `module` is, from its tensor inputs' shapes (the first is the layer's input)."""
     reader = MODULE_READERS.get(type(module).__name__)
     if reader is None:
         return None
     type_name, attributes = reader
-    attrs = attributes(module)
-    if type_name == "MultiheadAttention":
-        attrs["key_shape"] = input_shapes[1] if len(input_shapes) > 1 else input_shapes[0]
-    return Layer(name, type_name, tuple(input_shapes[0]), attrs)
+    return Layer(name, type_name, tuple(input_shapes[0]), attributes(module, input_shapes))
 
 
 def _shape(value) -> Shape:

@@ -28,7 +28,7 @@ from models.gate.process_pairs import decide_over_processes
 from models.gate.rules import BenchmarkVerdict
 from models.gate.spread import Spreads
 from models.runtime.git import base_worktree
-from models.runtime.launch import benchmark_files, install, write_names
+from models.runtime.launch import benchmark_files, files_in, install, write_names
 from models.runtime.processes import scratch_folder
 from models.runtime.scheduler import Lockstep, PairedTimes
 from models.runtime.sides import DEFAULT_THREADS, ProcessSide, start_process_side, timing_cpus
@@ -74,9 +74,9 @@ class ABRunner:
         with scratch_folder("ab") as scratch:
             scratch = Path(scratch)
             with base_worktree(self.rootdir, self.commit, scratch / "base") as base:
-                files = benchmark_files(names)
-                if not any((base / file).exists() for file in files):  # a commit that adds them all: each is new
-                    note = f"A/B: the {self.base_label} has none of the benchmark files {', '.join(files)}: "
+                if not files_in(base, names):  # a commit that adds them all: each is new
+                    files = ", ".join(benchmark_files(names))
+                    note = f"A/B: the {self.base_label} has none of the benchmark files {files}: "
                     return ABResult([self._verdict(name, []) for name in names], note=note + "each benchmark is new")
                 install(scratch, names)
                 result = self._process_pairs(base, scratch, names)

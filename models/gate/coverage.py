@@ -23,16 +23,16 @@ PLAIN = "timed by pytest-benchmark's fixture alone"
 
 
 def unjudged(
-    selected: Iterable[str], verdicts: list[BenchmarkVerdict] | None, plain: set[str] = frozenset()
+    selected: Iterable[str], verdicts: list[BenchmarkVerdict] | None, plain_timed: set[str] = frozenset()
 ) -> dict[str, str]:
     """Each selected benchmark the gate did not judge, with why: "not timed", timed by the fixture
-    alone (`plain`: not through `measure`), "new" or "not comparable"."""
+    alone (`plain_timed`: timed, but not through `measure`), "new" or "not comparable"."""
     given = {verdict.name: verdict for verdict in verdicts or ()}
     reasons = {}
     for name in selected:
         verdict = given.get(name)
         if verdict is None:
-            reasons[name] = PLAIN if name in plain else "not timed"
+            reasons[name] = PLAIN if name in plain_timed else "not timed"
         elif verdict.verdict in UNJUDGED:
             reasons[name] = verdict.text
     return reasons

@@ -89,8 +89,10 @@ class GateSession:
             return Outcome(None, self._lines([]), 0)
         notes = list(plan.notes) + self._plain_note()
         if not self.measured or isinstance(plan, NoComparison):
-            why = plan.reason if isinstance(plan, NoComparison) else NOTHING_TIMED if not self.plain_timed else None
-            notes = [*notes, why] if why else notes
+            if isinstance(plan, NoComparison):
+                notes.append(plan.reason)
+            elif not self.plain_timed:  # where plain tests were timed, their note above says what was
+                notes.append(NOTHING_TIMED)
             return self._outcome(self._lines(notes), None)
         try:
             if isinstance(plan, StoredPlan):
@@ -137,7 +139,7 @@ class GateSession:
             lines = [*lines, "gate: --gate-strict: nothing was judged; the run fails"]
             failed = True
         elif self.options.strict and (
-            reasons := coverage.unjudged(self.selected or list(self.measured), verdicts, self.plain)
+            reasons := coverage.unjudged(self.selected or list(self.measured), verdicts, set(self.plain_timed))
         ):
             lines = [*lines, coverage.strict_failure(reasons, len(self.selected or self.measured))]
             failed = True

@@ -80,8 +80,8 @@ def run_of(document, source: str, parents: list[str] | None = None) -> tuple[Run
     benchmarks = _benchmarks(document, source)
     # Saved before nnbench recorded a fingerprint, or by plain pytest-benchmark: the machine part is
     # read back from pytest-benchmark's own CPU record, so the run joins the same machine's series.
-    fingerprinted = machine_part_of(document) is not None
-    machine = machine_part_of(document) or machine_part_from_cpu_info(document)
+    recorded = machine_part_of(document)
+    machine = recorded or machine_part_from_cpu_info(document)
     if machine is None:
         raise HistoryError(
             f"history: {source} names no machine (no nnbench fingerprint, no CPU in machine_info), so its "
@@ -104,4 +104,4 @@ def run_of(document, source: str, parents: list[str] | None = None) -> tuple[Run
         environment=_canonical(recorded_environment(document)),
         cpu_model=schema.nnbench_info(document).get(schema.CPU_MODEL) or machine["cpu_model"],
     )
-    return run, [_result(benchmark, fingerprinted) for benchmark in benchmarks]
+    return run, [_result(benchmark, recorded is not None) for benchmark in benchmarks]

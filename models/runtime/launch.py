@@ -37,6 +37,11 @@ def benchmark_files(names: list[str]) -> list[str]:
     return sorted({name.split("::")[0] for name in names})
 
 
+def files_in(root: Path, names: list[str]) -> list[str]:
+    """The benchmark files of `names` that the checkout at `root` has."""
+    return [file for file in benchmark_files(names) if (root / file).exists()]
+
+
 def start_side(
     root: Path,
     scratch: Path,
@@ -50,7 +55,7 @@ def start_side(
 ) -> subprocess.Popen:
     """`prefix python -m pytest` over the benchmark files of `names` that `root` has (the side plugin
     keeps exactly `names`, in their order), its output into `log`."""
-    files = [file for file in benchmark_files(names) if (root / file).exists()]
+    files = files_in(root, names)
     if not files:
         raise SideError(f"the {label} has none of the benchmark files {', '.join(benchmark_files(names))}")
     environment = child_environment(
