@@ -20,9 +20,6 @@ def existing_dir(text: str) -> Path:
     return path
 
 
-pytest_plugins = ["models.plugin"]  # the nnbench options, the measuring fixture and the gate
-
-
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("nnbench", "nnbench: workloads, devices and the regression gate")
     group.addoption(

@@ -11,9 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from itertools import product
 
-from models.arch.registry import make_config
-from models.harness.cases import Case
-from models.schema import PROFILES  # noqa: F401 (the profiles this file declares sweeps for)
+from nngate.harness.cases import Case
+from nngate.schema import PROFILES  # noqa: F401 (the profiles this file declares sweeps for)
+from nngate.workloads import make_config
 
 # The labs' batch sizes per architecture (BERT at seq_len 128, its default).
 LAB_BATCH_SIZES = {

@@ -1,8 +1,8 @@
-"""`python -m models`: see models.cli."""
+"""`python -m models`: see nngate.cli."""
 
 import sys
 
-from models.cli import main
+from nngate.cli import main
 
 if __name__ == "__main__":
     sys.exit(main())

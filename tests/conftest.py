@@ -9,6 +9,7 @@ Profiles, chosen with HYPOTHESIS_PROFILE (default `ci`):
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -27,6 +28,11 @@ settings.register_profile(
 settings.register_profile("dev", max_examples=15, deadline=None)
 settings.register_profile("thorough", max_examples=500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
+# The suite's own workloads (models/) live in this checkout, not in the installed tool: the pytest and
+# CLI processes the tests start in temporary folders find them here, as a user's do in their checkout.
+SUITE_ROOT = str(Path(__file__).resolve().parent.parent)
+os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [SUITE_ROOT, os.environ.get("PYTHONPATH")]))
 
 
 def pytest_addoption(parser: pytest.Parser, pluginmanager: pytest.PytestPluginManager) -> None:
@@ -66,7 +72,7 @@ from postgres_server import postgresql_url  # noqa: E402, F401 (a fixture: tests
 
 @pytest.fixture(autouse=True)
 def own_count_cache(tmp_path_factory, monkeypatch):
-    """Each test its own cache of instruction counts, never the user's (models.gate.count_cache)."""
+    """Each test its own cache of instruction counts, never the user's (nngate.gate.count_cache)."""
     monkeypatch.setenv("NNBENCH_CACHE_DIR", str(tmp_path_factory.mktemp("count-cache")))
 
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from models.runtime.git import RevisionError
-from models.runtime.machine import EnvironmentPart, Fingerprint, MachinePart
+from nngate.runtime.git import RevisionError
+from nngate.runtime.machine import EnvironmentPart, Fingerprint, MachinePart
 
 
 def machine(cpu_model: str = "AMD EPYC", torch_version: str = "2.14.1") -> Fingerprint:

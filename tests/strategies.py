@@ -6,7 +6,7 @@ from hypothesis import assume
 from hypothesis import strategies as st
 
 import models
-from models.arch.geometry import window_output_size
+from nngate.counting.geometry import window_output_size
 
 batch_sizes = st.integers(min_value=1, max_value=4)
 
@@ -125,7 +125,7 @@ def pool_geometries(draw):
 
 @st.composite
 def op_listings(draw):
-    """What a benchmark ran, as models.probe.ops lists it: op signatures (a few names, a few shapes,
+    """What a benchmark ran, as nngate.probe.ops lists it: op signatures (a few names, a few shapes,
     so that two listings often share entries) with their counts per call."""
     names = st.sampled_from(["aten::addmm", "aten::relu", "aten::bmm", "aten::_softmax"])
     shapes = st.sampled_from(["(f32[64,784])", "(bf16[64,784])", "(f32[1,12,128,64])", "()"])

@@ -1,13 +1,13 @@
 """The A/B paired rule: when a benchmark is decided, and which way; literal expected verdicts.
-Quartiles of the ratios are Python's "inclusive" ones (statistics.quantiles), as models.gate.pairing
+Quartiles of the ratios are Python's "inclusive" ones (statistics.quantiles), as nngate.gate.pairing
 computes them; a slot's time is the suite's one q1, pytest-benchmark's."""
 
 from __future__ import annotations
 
 import pytest
 
-from models.gate.pairing import decide
-from models.runtime.scheduler import slot_time
+from nngate.gate.pairing import decide
+from nngate.runtime.scheduler import slot_time
 
 
 @pytest.mark.parametrize(

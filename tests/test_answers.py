@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from models import schema
-from models.arch.registry import make_config
-from models.report.answers import batching_answers, sweep_answers
-from models.results import ResultRow
+from models import make_config
+from nngate import schema
+from nngate.report.answers import batching_answers, sweep_answers
+from nngate.results import ResultRow
 
 
 def row(

@@ -126,7 +126,7 @@ def test_bad_options_name_the_field(name, options, field):
 
 
 def test_unknown_architecture_lists_the_known_ones():
-    with pytest.raises(ValueError, match="unknown architecture 'vgg'.*mlp.*bert_qa"):
+    with pytest.raises(ValueError, match="unknown workload 'vgg'.*mlp.*bert_qa"):
         models.build("vgg")
 
 

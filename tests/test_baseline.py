@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from models import schema
-from models.gate import baselines, rules
+from nngate import schema
+from nngate.gate import baselines, rules
 
 
 def run_document(scores: dict[str, float], cpu_model: str = "here") -> dict:
@@ -100,7 +100,7 @@ def test_next_path_numbers_after_every_saved_file_and_never_reuses_one(tmp_path)
 def test_recorders_of_other_names_at_once_never_share_a_number(tmp_path):
     from concurrent.futures import ThreadPoolExecutor
 
-    from models.gate.baselines import save_new
+    from nngate.gate.baselines import save_new
 
     names = [f"baseline-{index}" for index in range(12)]
     with ThreadPoolExecutor(max_workers=12) as pool:

@@ -9,13 +9,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from models import bisect
-from models.bisect import Step, search
-from models.cli import main
-from models.gate.instructions import Counted
-from models.gate.rules import BenchmarkVerdict
-from models.gate.session import bisect_hint
-from models.schema import Verdict
+from nngate import bisect
+from nngate.bisect import Step, search
+from nngate.cli import main
+from nngate.gate.instructions import Counted
+from nngate.gate.rules import BenchmarkVerdict
+from nngate.gate.session import bisect_hint
+from nngate.schema import Verdict
 
 from history_documents import commits
 from repository import git
@@ -80,8 +80,8 @@ def test_the_instruction_judge_calls_more_instructions_than_the_gate_allows_slow
 
 
 SLOW_CONFTEST = (
-    'pytest_plugins = ["models.plugin"]\n'
-    "from models.harness.slowdown import inject_slowdown\n"
+    'pytest_plugins = ["nngate.plugin"]\n'
+    "from nngate.harness.slowdown import inject_slowdown\n"
     "inject_slowdown(3.0)  # every Linear forward four times as long\n"
 )
 
@@ -89,7 +89,7 @@ SLOW_CONFTEST = (
 @pytest.mark.integration
 def test_bisect_names_the_commit_that_made_the_benchmark_slower(tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)
-    (tmp_path / "conftest.py").write_text('pytest_plugins = ["models.plugin"]\n')
+    (tmp_path / "conftest.py").write_text('pytest_plugins = ["nngate.plugin"]\n')
     (tmp_path / "bench").mkdir()
     (tmp_path / "bench" / "test_tiny.py").write_text(BENCH_FILE)
     commits(tmp_path, 1)

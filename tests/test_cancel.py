@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
-import models
-from models.gate import instructions
-from models.runtime.processes import INTERRUPTED_EXIT
+import nngate
+from nngate.gate import instructions
+from nngate.runtime.processes import INTERRUPTED_EXIT
 
 from tiny_bench import FAST
 
@@ -81,7 +81,7 @@ def cancel_when(bench, arguments: list[str], ready, sig: int) -> tuple[int, str,
     process = subprocess.Popen(
         [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", *arguments],
         cwd=bench.path,
-        env={**os.environ, "PYTHONPATH": str(Path(models.__file__).parent.parent), "TMPDIR": str(bench.path / "tmp")},
+        env={**os.environ, "PYTHONPATH": str(Path(nngate.__file__).parent.parent), "TMPDIR": str(bench.path / "tmp")},
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
@@ -158,8 +158,8 @@ def test_a_recorder_killed_with_sigkill_leaves_no_pytest_and_its_scratch_folder_
         [
             sys.executable,
             "-c",
-            "import sys; from pathlib import Path; from models.runtime.processes import fresh_pytest;"
-            " fresh_pytest(['-p', 'models.plugin', 'test_sleeper.py'], Path(sys.argv[1]))",
+            "import sys; from pathlib import Path; from nngate.runtime.processes import fresh_pytest;"
+            " fresh_pytest(['-p', 'nngate.plugin', 'test_sleeper.py'], Path(sys.argv[1]))",
             str(tmp_path),
         ],
         env={**os.environ, "TMPDIR": str(scratch), "SLEEPER_PID_FILE": str(pid_file)},
@@ -176,6 +176,6 @@ def test_a_recorder_killed_with_sigkill_leaves_no_pytest_and_its_scratch_folder_
     assert not running(child), "the recorder's pytest outlived it"
     left = [path.name for path in scratch.glob("nnbench-run-*")]
     assert left == [path.name for path in scratch.glob(f"nnbench-run-{recorder.pid}-*")] and len(left) == 1
-    from models.runtime.processes import sweep_orphans
+    from nngate.runtime.processes import sweep_orphans
 
     assert [path.name for path in sweep_orphans(scratch)] == left and not list(scratch.iterdir())

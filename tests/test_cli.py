@@ -8,7 +8,7 @@ import sys
 import pytest
 
 import models
-from models.cli import main, parser
+from nngate.cli import main, parser
 
 
 def test_list_prints_every_architecture_with_options(capsys):
@@ -22,7 +22,7 @@ def test_list_prints_every_architecture_with_options(capsys):
 @pytest.mark.parametrize(
     "argv, message",
     [
-        (["count", "vgg"], "unknown architecture 'vgg'"),
+        (["count", "vgg"], "unknown workload 'vgg'"),
         (["count", "cnn", "--set", "kernel=30"], "kernel: 30x30 conv1 on a 28x28 map leaves no pixels"),
         (["count", "mlp", "--set", "hidden"], "hidden: expected key=value"),
     ],
@@ -70,4 +70,4 @@ def test_every_verb_prints_its_help(capsys, path):
         main([*path, "--help"])
     assert exit_info.value.code == 0
     out = capsys.readouterr().out
-    assert out.startswith("usage: python -m models") and "options:" in out
+    assert out.startswith("usage: nngate") and "options:" in out

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from models import schema
-from models.gate import confirmation, rules
+from nngate import schema
+from nngate.gate import confirmation, rules
 
 BASELINE = {schema.GATE_SCORE: 1.0, schema.GATE_SECONDS: 0.001, schema.MEMORY_PRESSURE: 1.0}
 

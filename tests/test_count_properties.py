@@ -11,9 +11,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 from torch.utils.flop_counter import FlopCounterMode
 
-from models.counting import count
-from models.counting.formulas import FORMULAS, Layer
-from models.counting.measured import eager_twin, measure
+from nngate.counting import count
+from nngate.counting.formulas import FORMULAS, Layer
+from nngate.counting.measured import eager_twin, measure
 
 from strategies import (
     architecture_configs,

@@ -1,5 +1,5 @@
-"""Which benchmarks the gate counts (models.gate.counting_policy), and the cache of a committed
-revision's counts (models.gate.count_cache): a count taken once is used again only where everything
+"""Which benchmarks the gate counts (nngate.gate.counting_policy), and the cache of a committed
+revision's counts (nngate.gate.count_cache): a count taken once is used again only where everything
 it depends on is the same."""
 
 from __future__ import annotations
@@ -8,12 +8,12 @@ import json
 
 import pytest
 
-from models.gate import count_cache, counting_policy, instructions
-from models.gate.count_cache import CachedCount
-from models.gate.rules import BenchmarkVerdict
-from models.gate.table import render
-from models.runtime.git import tree_of
-from models.schema import GateMode, Verdict
+from nngate.gate import count_cache, counting_policy, instructions
+from nngate.gate.count_cache import CachedCount
+from nngate.gate.rules import BenchmarkVerdict
+from nngate.gate.table import render
+from nngate.runtime.git import tree_of
+from nngate.schema import GateMode, Verdict
 
 from repository import commit_all, git
 

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from models.cli import parser
-from models.gate.options import DEFAULT_THRESHOLD
-from models.gate.table import HEADER
+from nngate.cli import parser
+from nngate.gate.options import DEFAULT_THRESHOLD
+from nngate.gate.table import HEADER
 
 ROOT = Path(__file__).resolve().parent.parent
 OPTION_ROW = re.compile(r"^\| `(--[a-z-]+(?:=\S+)?)` \| ([^|]+?) \|")
@@ -63,7 +63,7 @@ def test_an_option_added_without_its_row_is_caught():
 
 
 def cli_commands() -> set[str]:
-    """Every `python -m models` command, a command with actions as `command action`."""
+    """Every `nngate` command, a command with actions as `command action`."""
     commands = set()
     verbs = next(action for action in parser()._actions if action.dest == "command")
     for name, sub in verbs.choices.items():
@@ -76,7 +76,7 @@ def documented_commands() -> set[str]:
     """The commands docs/commands.md's table names, `history import|backfill|show` style."""
     commands = set()
     for line in (ROOT / "docs" / "commands.md").read_text().splitlines():
-        if found := re.match(r"^\| `python -m models ([a-z-]+)(?: ([a-z]+)\b)?", line):
+        if found := re.match(r"^\| `nngate ([a-z-]+)(?: ([a-z]+)\b)?", line):
             verb, action = found.groups()
             commands.add(f"{verb} {action}" if verb == "history" and action else verb)
     return commands

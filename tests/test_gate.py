@@ -6,9 +6,9 @@ import json
 
 import pytest
 
-from models import schema
-from models.gate import baselines, rules, table
-from models.schema import GateMode
+from nngate import schema
+from nngate.gate import baselines, rules, table
+from nngate.schema import GateMode
 
 
 def info(score, **settings):

@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from models.gate import instructions
+from nngate.gate import instructions
 
 from repository import commit_all
 from tiny_bench import BENCH_FILE, FAST, saved_baseline

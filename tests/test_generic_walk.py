@@ -15,12 +15,12 @@ from hypothesis import given, settings
 from torch import nn
 
 import models
-from models.cli import main
-from models.counting.generic import walk_model
-from models.counting.measured import check_model
-from models.counting.table import count_model
-from models.counting.walks import walk_layers
 from models.data.synthetic import example_inputs
+from nngate.cli import main
+from nngate.counting.generic import walk_model
+from nngate.counting.measured import check_model
+from nngate.counting.table import count_model
+from nngate.counting.walks import walk_layers
 
 from strategies import torchvision_cnns, transformer_shapes
 

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from models.runtime import git as worktree
-from models.runtime.git import RevisionError, base_worktree, is_ancestor, resolve_revision
+from nngate.runtime import git as worktree
+from nngate.runtime.git import RevisionError, base_worktree, is_ancestor, resolve_revision
 
 from repository import git
 

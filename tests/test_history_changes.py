@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from models.history.changes import MIN_SEGMENT, change_points, levels
+from nngate.history.changes import MIN_SEGMENT, change_points, levels
 
 
 @st.composite

@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from models.cli import main
-from models.history.backfill import groups
-from models.history.store import Store
-from models.runtime.processes import HISTORY_VARIABLE, child_environment
+from nngate.cli import main
+from nngate.history.backfill import groups
+from nngate.history.store import Store
+from nngate.runtime.processes import HISTORY_VARIABLE, child_environment
 
 from history_documents import commits, document
 from repository import git
@@ -152,7 +152,7 @@ def test_pytest_with_a_bad_history_url_stops_before_timing_in_one_line(bench, mo
 def test_backfill_times_each_commit_in_its_own_worktree_and_skips_one_that_cannot_run(tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv(HISTORY_VARIABLE, raising=False)
-    (tmp_path / "conftest.py").write_text('pytest_plugins = ["models.plugin"]\n')
+    (tmp_path / "conftest.py").write_text('pytest_plugins = ["nngate.plugin"]\n')
     (tmp_path / "bench").mkdir()
     shas = commits(tmp_path, 1)
     for message, text in (("good", BENCH_FILE), ("broken", "this is not python\n"), ("fixed", BENCH_FILE)):

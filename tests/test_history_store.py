@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from models.history.documents import run_of
-from models.history.store import SCHEMA_VERSION, HistoryError, Store, results_table, schema_table
+from nngate.history.documents import run_of
+from nngate.history.store import SCHEMA_VERSION, HistoryError, Store, results_table, schema_table
 
 from history_documents import document
 from repository import git
@@ -122,8 +122,8 @@ def test_a_schema_1_store_is_upgraded_in_place_keeping_its_runs(tmp_path):
 
 RECORDER = """
 import json, sys
-from models.history.documents import run_of
-from models.history.store import Store
+from nngate.history.documents import run_of
+from nngate.history.store import Store
 with Store(sys.argv[1]) as store:
     for line in sys.stdin:
         store.record(*run_of(json.loads(line), "process"))
@@ -185,7 +185,7 @@ def test_the_default_store_creates_its_benchmarks_folder(tmp_path):
 
 
 def test_showing_a_store_that_is_not_there_is_one_line_and_creates_no_file(tmp_path, capsys, monkeypatch):
-    from models.cli import main
+    from nngate.cli import main
 
     monkeypatch.chdir(tmp_path)
     assert main(["history", "--history", f"sqlite:///{tmp_path / 'h.db'}", "show"]) == 2
@@ -201,8 +201,8 @@ def test_a_run_saved_before_fingerprints_joins_its_machine_by_pytest_benchmarks_
     and this machine read through pytest-benchmark's record is the machine its fingerprint names."""
     from pytest_benchmark.plugin import pytest_benchmark_generate_machine_info
 
-    from models.history.documents import machine_key
-    from models.runtime.machine import fingerprint, machine_part_from_cpu_info
+    from nngate.history.documents import machine_key
+    from nngate.runtime.machine import fingerprint, machine_part_from_cpu_info
 
     saved = json.loads(next(Path(__file__).parents[1].glob(".benchmarks/*/0001_*.json")).read_text())
     run, results = run_of(saved, "0001")

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 from hypothesis import given
 
-from models.gate import instructions
-from models.probe import callgrind
+from nngate.gate import instructions
+from nngate.probe import callgrind
 
 from strategies import benchmark_weights
 

@@ -9,10 +9,10 @@ from dataclasses import asdict
 import pytest
 import torch
 
-from models.gate.options import DEFAULT_MAX_PAIRS, DEFAULT_MAX_PROCESS_PAIRS, DEFAULT_THRESHOLD, GateOptions
-from models.gate.plan import ABPlan, GateUsageError, NoComparison, StoredPlan, choose_plan
-from models.gate.session import REGRESSION_EXIT, GateSession
-from models.schema import GateMode
+from nngate.gate.options import DEFAULT_MAX_PAIRS, DEFAULT_MAX_PROCESS_PAIRS, DEFAULT_THRESHOLD, GateOptions
+from nngate.gate.plan import ABPlan, GateUsageError, NoComparison, StoredPlan, choose_plan
+from nngate.gate.session import REGRESSION_EXIT, GateSession
+from nngate.schema import GateMode
 
 from stand_ins import machine, resolve, save
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from models.runtime.processes import pytest_command
+from nngate.runtime.processes import pytest_command
 
 from tiny_bench import FAST
 
@@ -56,7 +56,7 @@ def test_dtype(request):
     assert request.config.getoption("--dtype") == "fp32"
 """
     )
-    bench.runpytest("-p", "models.plugin", "--dtype=float32", "test_ids.py").assert_outcomes(passed=1)
+    bench.runpytest("-p", "nngate.plugin", "--dtype=float32", "test_ids.py").assert_outcomes(passed=1)
 
 
 def test_cuda_without_a_gpu_skips_with_the_reason(bench):
@@ -80,21 +80,21 @@ def test_cuda_without_a_gpu_skips_with_the_reason(bench):
     ],
 )
 def test_bad_options_are_usage_errors(bench, option, message):
-    result = bench.runpytest("-p", "models.plugin", option)
+    result = bench.runpytest("-p", "nngate.plugin", option)
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines([f"*{message}*"])
 
 
 def test_help_lists_our_options_with_their_defaults(bench):
     """argparse %-formats option help: one bare "%" made `pytest --help` a traceback."""
-    result = bench.runpytest("-p", "models.plugin", "--help")
+    result = bench.runpytest("-p", "nngate.plugin", "--help")
     assert result.ret == pytest.ExitCode.OK
     result.stdout.fnmatch_lines(["*--gate-threshold=FRACTION*", "*(default: 5%)*", "*--history=*URL*"])
 
 
 @pytest.mark.parametrize("option, wrapped", [("--inject-slowdown=0.5", "slowed"), ("--inject-slowdown=0", "forward")])
 def test_inject_slowdown_option_wraps_linear_and_conv_forward(bench, option, wrapped):
-    """The option installs models.harness.slowdown (tests/test_slowdown.py shows what it does); in a
+    """The option installs nngate.harness.slowdown (tests/test_slowdown.py shows what it does); in a
     subprocess, so that this test process keeps torch's own layers."""
     bench.makepyfile(
         test_wrapped=f"""
@@ -104,7 +104,7 @@ def test_wrapped():
     assert torch.nn.Conv2d.forward.__name__ == {wrapped!r}
 """
     )
-    result = bench.runpytest_subprocess("-p", "models.plugin", option, "test_wrapped.py")
+    result = bench.runpytest_subprocess("-p", "nngate.plugin", option, "test_wrapped.py")
     result.assert_outcomes(passed=1)
 
 

@@ -11,11 +11,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from models.gate.ab import ABResult, ABRunner
-from models.gate.process_pairs import decide_over_processes, spread_of
-from models.gate.spread import Spreads, load_recorded, spreads_for, with_machine
-from models.runtime.machine import fingerprint
-from models.runtime.scheduler import PairedTimes
+from nngate.gate.ab import ABResult, ABRunner
+from nngate.gate.process_pairs import decide_over_processes, spread_of
+from nngate.gate.spread import Spreads, load_recorded, spreads_for, with_machine
+from nngate.runtime.machine import fingerprint
+from nngate.runtime.scheduler import PairedTimes
 
 
 @pytest.mark.parametrize(

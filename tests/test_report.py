@@ -7,15 +7,17 @@ import os
 
 import pytest
 
-from models.arch.registry import make_config
-from models.cli import main
-from models.report.document import write_report
-from models.report.tables import bert_gemm_listing, layer_table, sweep_groups
-from models.results import ResultRow, load_results
+from models import make_config
+from nngate.cli import main
+from nngate.report.document import write_report
+from nngate.report.tables import bert_gemm_listing, layer_table, sweep_groups
+from nngate.results import ResultRow, load_results
 
 BENCH_FILE = """
 import pytest
-from models.harness.cases import Case
+
+import models  # the suite's own workloads, declared on import
+from nngate.harness.cases import Case
 
 @pytest.mark.parametrize("batch", [1, 4])
 def test_inference(batch, measure):
@@ -40,7 +42,7 @@ def results(tmp_path_factory):
             "pytest",
             "-q",
             "-p",
-            "models.plugin",
+            "nngate.plugin",
             "--benchmark-min-rounds=3",
             "--benchmark-max-time=0.01",
             "--benchmark-json=bench.json",
@@ -197,7 +199,7 @@ def test_train_sweep_without_a_trainable_benchmark_is_one_line(tmp_path, capsys)
 
 
 def test_train_sweep_leaves_out_configs_no_bundled_training_set_fits(tmp_path, capsys):
-    from models.arch.registry import make_config
+    from models import make_config
 
     bench = {
         "name": "test_inference[resnet18-bs1-cpu-fp32]",

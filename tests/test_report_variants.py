@@ -9,14 +9,15 @@ import sys
 
 import pytest
 
-from models import schema
-from models.report.document import write_report
-from models.report.variants import variant_answers, variant_table
-from models.results import ResultRow
+from nngate import schema
+from nngate.report.document import write_report
+from nngate.report.variants import variant_answers, variant_table
+from nngate.results import ResultRow
 
 VARIANT_BENCH = """
 import pytest
-from models.harness.cases import Case
+import models  # the suite's own workloads, declared on import
+from nngate.harness.cases import Case
 
 @pytest.mark.parametrize("variant", ["eager", "channels_last"])
 def test_inference(variant, measure):
@@ -75,7 +76,7 @@ def variant_report(tmp_path_factory):
     (folder / "test_variants.py").write_text(VARIANT_BENCH)
     (folder / "pytest.ini").write_text("[pytest]\n")
     subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "models.plugin", "--benchmark-min-rounds=3"]
+        [sys.executable, "-m", "pytest", "-q", "-p", "nngate.plugin", "--benchmark-min-rounds=3"]
         + ["--benchmark-max-time=0.01", "--benchmark-json=bench.json", "test_variants.py"],
         cwd=folder,
         check=True,

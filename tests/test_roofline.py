@@ -1,5 +1,5 @@
-"""The roofline (models.harness.roofline) and the measured peaks it is drawn against
-(models.harness.peaks): bytes from the count table checked against a model that runs, the roof's
+"""The roofline (nngate.harness.roofline) and the measured peaks it is drawn against
+(nngate.harness.peaks): bytes from the count table checked against a model that runs, the roof's
 algebra as properties, and the peaks' shape."""
 
 from __future__ import annotations
@@ -9,11 +9,12 @@ import torch
 from hypothesis import given
 from hypothesis import strategies as st
 
-from models import build, make_config, schema
-from models.counting import count
+from models import build, make_config
 from models.data.synthetic import example_inputs
-from models.harness import peaks as peaks_module
-from models.harness.roofline import bandwidth_for, bytes_moved, footprint_bytes, roofline, roofline_info
+from nngate import schema
+from nngate.counting import count
+from nngate.harness import peaks as peaks_module
+from nngate.harness.roofline import bandwidth_for, bytes_moved, footprint_bytes, roofline, roofline_info
 
 CPU = torch.device("cpu")
 positive_figures = st.floats(min_value=1e-3, max_value=1e15, allow_nan=False, allow_infinity=False)

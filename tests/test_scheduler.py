@@ -1,6 +1,6 @@
 """The A/B lockstep and the backfill's round robin over scripted sides here: no git, processes or timing.
 
-A scripted side plays the side process's end of the protocol (models.probe.protocol): ready at
+A scripted side plays the side process's end of the protocol (nngate.probe.protocol): ready at
 each of its benchmarks in turn, it answers a slot with call times it was given.
 """
 
@@ -10,10 +10,10 @@ from collections import deque
 
 import pytest
 
-from models.gate.pairing import decide
-from models.probe import protocol
-from models.runtime.processes import SideError
-from models.runtime.scheduler import Lockstep, RoundRobin, Side
+from nngate.gate.pairing import decide
+from nngate.probe import protocol
+from nngate.runtime.processes import SideError
+from nngate.runtime.scheduler import Lockstep, RoundRobin, Side
 
 NAMES = ["bench/t.py::a", "bench/t.py::b"]
 CALL_SECONDS = 0.01  # five calls a slot

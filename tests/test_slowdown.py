@@ -6,7 +6,7 @@ import pytest
 import torch
 from torch import nn
 
-from models.harness.slowdown import inject_slowdown
+from nngate.harness.slowdown import inject_slowdown
 
 WORK_TICKS = 100  # the stub layer's forward advances the stub clock this much
 

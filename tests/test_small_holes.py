@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from models.cli import main
+from nngate.cli import main
 
 
 def write_idx(path: Path, tensor: torch.Tensor) -> None:
@@ -78,7 +78,7 @@ def test_a_threshold_that_is_negative_or_a_bare_five_is_refused_in_one_line(argv
 
 
 def test_thresholds_as_fractions_and_percents():
-    from models.gate.options import fraction
+    from nngate.gate.options import fraction
 
     assert fraction("0.05") == fraction("5%") == pytest.approx(0.05)
     assert fraction("150%") == pytest.approx(1.5) and fraction("0") == 0

@@ -10,7 +10,7 @@ import pytest
 import models
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
-from models.harness.cases import Case  # noqa: E402
+from nngate.harness.cases import Case  # noqa: E402
 
 from sweeps import LAB_BATCH_SIZES, PROFILES, inference_cases, train_cases  # noqa: E402
 

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 import torch
 
-from models.harness import devices, memory, timing
-from models.runtime import machine
+from nngate.harness import devices, memory, timing
+from nngate.runtime import machine
 
 
 def test_cuda_without_a_gpu_is_a_clear_error():
@@ -51,7 +51,7 @@ def test_cuda_timing_waits_for_the_kernel():
 PEAK_OF_A_FRESH_PROCESS = """
 import sys, torch
 sys.path.insert(0, sys.argv[1])
-from models.harness import memory
+from nngate.harness import memory
 result = {}
 with memory.peak_memory(torch.device("cpu"), result):
     block = torch.ones(256, 1024, 1024 // 4)  # 256 MiB, touched by the fill

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from models.cli import main
+from nngate.cli import main
 
 
 @pytest.fixture(autouse=True)
@@ -99,8 +99,8 @@ def test_onnx_export_has_named_inputs_and_outputs_and_a_dynamic_batch(arch, opti
 
 
 def test_each_lab_names_known_architectures_and_a_missing_checkout_is_one_line(monkeypatch, tmp_path, capsys):
-    import models.lab as lab
-    from models.arch.registry import ARCHITECTURES
+    import nngate.lab as lab
+    from models import ARCHITECTURES
 
     assert set(lab.LABS) == {"mnist", "sst2"}
     assert all(arch in ARCHITECTURES for archs in lab.LABS.values() for arch in archs)

@@ -7,7 +7,7 @@ import torch
 
 import models
 from models.data import DenseSplit, example_inputs, load_mnist, load_sst2, qa_targets
-from models.harness.training import OBJECTIVES, evaluate, fit, train_step
+from nngate.harness.training import OBJECTIVES, evaluate, fit, train_step
 
 
 @pytest.fixture(autouse=True)

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from models.gate import baselines, validity
-from models.gate.options import GateOptions
-from models.gate.plan import ABPlan, GateUsageError, choose_plan
+from nngate.gate import baselines, validity
+from nngate.gate.options import GateOptions
+from nngate.gate.plan import ABPlan, GateUsageError, choose_plan
 
 from stand_ins import machine, resolve, save
 

@@ -1,4 +1,4 @@
-"""The variant axis (models.harness.variants): what each variant does to a case, where it cannot
+"""The variant axis (nngate.harness.variants): what each variant does to a case, where it cannot
 run, and `pytest bench --variant` end to end (ids, extra_info, recorded skips, peaks)."""
 
 from __future__ import annotations
@@ -11,10 +11,11 @@ from pathlib import Path
 import pytest
 import torch
 
-from models import build, schema
-from models.arch.config import comma_names
-from models.harness.cases import Case, prepare
-from models.harness.variants import VARIANTS, VariantUnavailable, check_runs_here, finished, reformatted
+from models import build
+from nngate import schema
+from nngate.harness.cases import Case, prepare
+from nngate.harness.variants import VARIANTS, VariantUnavailable, check_runs_here, finished, reformatted
+from nngate.workloads.config import comma_names
 
 ROOT = Path(__file__).resolve().parent.parent
 CPU = torch.device("cpu")
@@ -131,8 +132,8 @@ def test_pytest_bench_variant_compile_runs_mlp_with_the_variant_in_id_extra_info
 
 
 def test_the_lab_command_passes_its_variants_to_the_benchmarks(monkeypatch, tmp_path):
-    from models import lab
-    from models.data.splits import DataError
+    from nngate import lab
+    from nngate.workloads.splits import DataError
 
     commands = []
     monkeypatch.setattr(

@@ -1,4 +1,4 @@
-"""What a benchmark ran (models.probe): op listings, their diffs, callgrind's requests outside
+"""What a benchmark ran (nngate.probe): op listings, their diffs, callgrind's requests outside
 valgrind, and how the gate judges them with instruction counts."""
 
 from __future__ import annotations
@@ -7,11 +7,11 @@ import torch
 from hypothesis import given
 from hypothesis import strategies as st
 
-from models import schema
-from models.gate import rules, table
-from models.probe.callgrind import WARM_UP_CALLS, Callgrind
-from models.probe.ops import CHANGES_SHOWN, kernel_changes, kernels_of_one_call, op_changes, ops_of_one_call, signature
-from models.schema import GateMode, Verdict
+from nngate import schema
+from nngate.gate import rules, table
+from nngate.probe.callgrind import WARM_UP_CALLS, Callgrind
+from nngate.probe.ops import CHANGES_SHOWN, kernel_changes, kernels_of_one_call, op_changes, ops_of_one_call, signature
+from nngate.schema import GateMode, Verdict
 
 from strategies import op_listings
 

@@ -5,13 +5,15 @@ from __future__ import annotations
 
 BENCH_FILE = """
 import pytest
-from models.harness.cases import Case
+
+import models  # the suite's own workloads, declared on import
+from nngate.harness.cases import Case
 
 @pytest.mark.parametrize("hidden", ["8", "16"])
 def test_tiny(hidden, measure):
     measure(Case("mlp", 2, (("hidden", hidden),)), "inference")
 """
-FAST = ["-p", "models.plugin", "--benchmark-min-rounds=3", "--benchmark-max-time=0.01"]
+FAST = ["-p", "nngate.plugin", "--benchmark-min-rounds=3", "--benchmark-max-time=0.01"]
 
 
 def saved_baseline(bench):

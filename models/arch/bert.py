@@ -9,14 +9,14 @@ from dataclasses import dataclass
 
 from torch import nn
 
-from models.arch.config import ArchConfig, require
+from nngate.workloads.config import WorkloadConfig, require
 
 ATTENTION_IMPLEMENTATIONS = ("sdpa", "eager")
 TOKEN_TYPES = 2  # BERT's segment A / segment B
 
 
 @dataclass(frozen=True)
-class BertQAConfig(ArchConfig):
+class BertQAConfig(WorkloadConfig):
     vocab: int = 28996  # bert-base-cased's WordPiece vocabulary
     layers: int = 12  # encoder blocks of bert-base
     hidden: int = 768  # bert-base width

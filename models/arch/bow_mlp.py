@@ -7,12 +7,12 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from models.arch.config import ArchConfig
 from models.arch.mlp import dense_stack
+from nngate.workloads.config import WorkloadConfig
 
 
 @dataclass(frozen=True)
-class BowMLPConfig(ArchConfig):
+class BowMLPConfig(WorkloadConfig):
     vocab: int = 10000  # top-k training words; the lab swept 1000 / 5000 / 10000
     layers: int = 2  # hidden layers; the lab swept 1 / 2 / 4
     hidden: int = 256  # units per hidden layer; the lab swept 128 / 256 / 512

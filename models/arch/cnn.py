@@ -12,8 +12,8 @@ from dataclasses import dataclass
 
 from torch import nn
 
-from models.arch.config import ArchConfig, ConfigError
-from models.arch.geometry import window_output_size
+from nngate.counting.geometry import window_output_size
+from nngate.workloads.config import ConfigError, WorkloadConfig
 
 # (kernel, pool stride) of the third block the lab's 3-layer variant appended; its own kernel is 2.
 THIRD_BLOCK_KERNEL = 2
@@ -21,7 +21,7 @@ THIRD_BLOCK_POOL_STRIDE = 1
 
 
 @dataclass(frozen=True)
-class CNNConfig(ArchConfig):
+class CNNConfig(WorkloadConfig):
     conv_layers: int = 2  # conv+pool blocks; the lab tried 1, 2 and 3
     kernel: int = 5  # square kernel of the first two blocks; the lab swept 3 / 5 / 7
     channels: int = 1  # feature maps per conv; the lab kept one

@@ -8,11 +8,11 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from models.arch.config import ArchConfig
+from nngate.workloads.config import WorkloadConfig
 
 
 @dataclass(frozen=True)
-class MLPConfig(ArchConfig):
+class MLPConfig(WorkloadConfig):
     in_features: int = 784  # a flattened 28x28 MNIST digit
     hidden: tuple[int, ...] = (256, 128)  # lab baseline; its variants: 128,128 / 1024,128 / 128 / 128,128,128
     classes: int = 10  # digits 0-9; logits out, softmax belongs to the loss

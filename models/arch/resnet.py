@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from torch import nn
 
-from models.arch.config import ArchConfig
+from nngate.workloads.config import WorkloadConfig
 
 # torchvision's resnet18 layout: BasicBlocks per stage and each stage's width.
 STAGE_BLOCKS = (2, 2, 2, 2)
@@ -15,7 +15,7 @@ STEM_WIDTH = 64
 
 
 @dataclass(frozen=True)
-class ResNetConfig(ArchConfig):
+class ResNetConfig(WorkloadConfig):
     classes: int = 1000  # ImageNet head, as torchvision ships it
     in_channels: int = 3  # RGB; 1 for MNIST-shaped input
     image_size: int = 224  # ImageNet crop; 28 for MNIST

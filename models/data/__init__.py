@@ -7,7 +7,9 @@ synthetic  every synthetic set and benchmark batch (MNIST-shaped digits, SST-2-s
 """
 
 from models.data.mnist import load_mnist
-from models.data.splits import (
+from models.data.sst2 import load_sst2
+from models.data.synthetic import example_inputs, example_targets, qa_inputs, qa_targets
+from nngate.workloads.splits import (
     DATA_DIR_ENV,
     BagOfWordsSplit,
     DataError,
@@ -17,8 +19,6 @@ from models.data.splits import (
     iterate_batches,
     resolve_data_dir,
 )
-from models.data.sst2 import load_sst2
-from models.data.synthetic import example_inputs, example_targets, qa_inputs, qa_targets
 
 __all__ = [
     "DATA_DIR_ENV",

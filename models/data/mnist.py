@@ -11,8 +11,8 @@ from pathlib import Path
 
 import torch
 
-from models.data.splits import DataError, DenseSplit, TaskData, resolve_data_dir
 from models.data.synthetic import SYNTHETIC_MNIST_ROWS, synthetic_digits
+from nngate.workloads.splits import DataError, DenseSplit, TaskData, resolve_data_dir
 
 MNIST_MEAN, MNIST_STD = 0.1307, 0.3081  # torchvision's reference normalization for MNIST
 MNIST_TEST_TRAIN_ROWS = 8000  # with only the 10k test split on disk: 8k to train, 2k to evaluate

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import torch
 
-from models.data.splits import BagOfWordsSplit, DataError, TaskData, resolve_data_dir
 from models.data.synthetic import synthetic_sentences
+from nngate.workloads.splits import BagOfWordsSplit, DataError, TaskData, resolve_data_dir
 
 
 def featurize(sentences: list[str], labels: list[int], words: dict[str, int]) -> BagOfWordsSplit:

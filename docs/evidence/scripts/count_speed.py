@@ -27,11 +27,11 @@ def main() -> None:
     import torch
 
     import models
-    from models.counting import count
-    from models.counting.measured import fvcore_analysis
-    from models.counting.table import count_model
     from models.data.synthetic import example_inputs
-    from models.harness.timing import best_time
+    from nngate.counting import count
+    from nngate.counting.measured import fvcore_analysis
+    from nngate.counting.table import count_model
+    from nngate.harness.timing import best_time
 
     torch.set_num_threads(1)
     warnings.simplefilter("ignore")

@@ -35,10 +35,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[3]
 sys.path.insert(0, str(ROOT))
 
-from models import schema  # noqa: E402
-from models.runtime.machine import fingerprint  # noqa: E402
-from models.runtime.processes import fresh_pytest  # noqa: E402
-from models.schema import Verdict  # noqa: E402
+from nngate import schema  # noqa: E402
+from nngate.runtime.machine import fingerprint  # noqa: E402
+from nngate.runtime.processes import fresh_pytest  # noqa: E402
+from nngate.schema import Verdict  # noqa: E402
 
 PATCHED_FILE = ROOT / "models" / "__init__.py"
 BEGIN, END = "# >>> gate evidence (docs/evidence/scripts/gate_evidence.py removes this block)", "# <<< gate evidence"
@@ -57,7 +57,7 @@ def slowed(*layer_types: str):
     def code(fraction: float) -> str:
         types = f", ({', '.join(f'_torch.nn.{name}' for name in layer_types)},)" if layer_types else ""
         return (
-            "import torch as _torch\nfrom models.harness.slowdown import inject_slowdown as _slow\n"
+            "import torch as _torch\nfrom nngate.harness.slowdown import inject_slowdown as _slow\n"
             f"_slow({fraction}{types})\n"
         )
 

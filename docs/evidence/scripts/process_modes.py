@@ -67,12 +67,12 @@ class LoopBenchmark:
 def child(way: str) -> dict[str, float]:
     import torch
 
-    from models.arch.registry import build_from_config, make_config
+    from models import build_from_config, make_config
     from models.data.synthetic import example_inputs
-    from models.harness import measure
-    from models.harness.cases import Case
-    from models.harness.timing import warm_up
-    from models.harness.training import forward
+    from nngate.harness import measure
+    from nngate.harness.cases import Case
+    from nngate.harness.timing import warm_up
+    from nngate.harness.training import forward
 
     torch.set_num_threads(1)
     medians = {}

@@ -18,8 +18,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[3]
 sys.path.insert(0, str(ROOT))
 
-from models.runtime.machine import cpu_model  # noqa: E402
-from models.runtime.processes import pytest_command  # noqa: E402
+from nngate.runtime.machine import cpu_model  # noqa: E402
+from nngate.runtime.processes import pytest_command  # noqa: E402
 
 BEGIN, END = "<!-- sample output: begin (docs/evidence/scripts/readme_sample.py) -->", "<!-- sample output: end -->"
 SECTION = "nnbench gate"

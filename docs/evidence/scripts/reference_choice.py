@@ -31,11 +31,11 @@ import torch
 ROOT = Path(__file__).resolve().parents[3]
 sys.path.insert(0, str(ROOT))
 
-from models.harness.cases import Case, prepare  # noqa: E402
-from models.harness.memory import retained_allocations  # noqa: E402
-from models.harness.timing import memory_reference_seconds, reference_seconds, round_times, warm_up  # noqa: E402
-from models.runtime.machine import fingerprint  # noqa: E402
-from models.runtime.quantile import q1  # noqa: E402
+from nngate.harness.cases import Case, prepare  # noqa: E402
+from nngate.harness.memory import retained_allocations  # noqa: E402
+from nngate.harness.timing import memory_reference_seconds, reference_seconds, round_times, warm_up  # noqa: E402
+from nngate.runtime.machine import fingerprint  # noqa: E402
+from nngate.runtime.quantile import q1  # noqa: E402
 
 WORKLOADS = {
     "mlp-bs64": (Case("mlp", 64), "inference"),

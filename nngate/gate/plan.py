@@ -1,0 +1,148 @@
+"""What the gate compares with, chosen once before anything is timed: a type per mode.
+
+    NoComparison  nothing to compare with, and why (under --gate-strict the run fails)
+    StoredPlan    a committed baseline recorded on this machine (same fingerprint's machine part);
+                  benchmarks it lacks are timed A/B against the commit that recorded it
+    ABPlan        a base revision, timed beside the working tree in this run, and why it was chosen
+
+The choice, in order: --gate-base=REV is A/B against REV; --gate=BASELINE is that baseline, which
+must have been recorded on this machine; plain --gate is the newest committed baseline of this
+machine, else A/B against the commit that recorded the newest baseline. A baseline or revision
+that was named and cannot be used is a GateUsageError (one line), never a silent pass; a committed
+baseline that cannot be used is a warning line (`notes`), never passed over in silence.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from nngate.gate.baselines import (
+    BaselineError,
+    extra_info_by_name,
+    load_document,
+    named_baseline,
+    recording_commit,
+    saved_baselines,
+)
+from nngate.gate.options import GateOptions
+from nngate.runtime.git import RevisionError, is_ancestor, resolve_revision
+from nngate.runtime.machine import Fingerprint, environment_changes, machine_part_of
+from nngate.schema import GateMode
+
+
+class GateUsageError(RuntimeError):
+    """What was named for the gate cannot be used; one line, and pytest exits with a usage error."""
+
+
+@dataclass(frozen=True)
+class NoComparison:
+    reason: str  # the line the summary prints
+    notes: tuple[str, ...] = ()  # warning lines: baselines left out
+
+
+@dataclass(frozen=True)
+class StoredPlan:
+    path: Path
+    baseline: dict[str, dict]  # fullname -> the baseline's extra_info
+    environment_changes: tuple[str, ...]  # "torch 2.13.0 -> 2.14.1": compared all the same, and said
+    fallback_commit: str | None = None  # the commit that recorded it: benchmarks it lacks are timed A/B there
+    fallback_problem: str | None = None  # why that commit cannot be timed, where it cannot
+    notes: tuple[str, ...] = ()
+    mode = GateMode.STORED
+
+    def describe(self, machine: Fingerprint) -> str:
+        changed = f"; environment changed since: {', '.join(self.environment_changes)}"
+        return f"mode stored: {self.path}, recorded on {machine.describe()}" + (
+            changed if self.environment_changes else ""
+        )
+
+
+@dataclass(frozen=True)
+class ABPlan:
+    commit: str  # the base revision, resolved
+    why: str  # how it was chosen: "--gate-base=REV", or the baseline whose commit it is
+    notes: tuple[str, ...] = ()
+    mode = GateMode.AB
+
+    def describe(self, machine: Fingerprint) -> str:
+        return (
+            f"mode A/B: working tree against base {self.commit[:12]} ({self.why}), timed in alternate slots "
+            f"by pairs of fresh processes on {machine.describe()}"
+        )
+
+
+Plan = NoComparison | StoredPlan | ABPlan
+Resolver = Callable[[Path, str], str]
+
+
+def choose_plan(options: GateOptions, machine: Fingerprint, resolve: Resolver = resolve_revision) -> Plan:
+    """The plan for a gated run (module docstring); `resolve` turns a revision into a commit id."""
+    if options.base_revision is not None and options.choice not in (None, "auto"):
+        raise GateUsageError(
+            f"--gate={options.choice} and --gate-base={options.base_revision} name two different things to "
+            "compare with: keep one"
+        )
+    try:
+        if options.base_revision is not None:
+            commit = resolve(options.rootdir, options.base_revision)
+            return ABPlan(commit, f"--gate-base={options.base_revision}", _ancestry(options.rootdir, commit))
+        if options.choice != "auto":
+            return _named(named_baseline(options.storage, options.choice), machine, options.rootdir, resolve)
+        shelf = saved_baselines(options.storage)
+        notes = tuple(shelf.warnings)
+        if (matched := shelf.matching(asdict(machine.machine))) is not None:
+            return _stored(*matched, machine, options.rootdir, resolve, notes)
+        if (newest := shelf.newest_recording()) is not None:
+            commit = resolve(options.rootdir, newest[0])
+            why = f"the commit that recorded {newest[1].name}"
+            return ABPlan(commit, why, notes + _ancestry(options.rootdir, commit))
+    except (BaselineError, RevisionError) as error:
+        raise GateUsageError(str(error)) from None
+    return NoComparison(
+        f"gate: nothing to compare with: no committed baseline was recorded on {machine.describe()} and "
+        f"none names a base revision; pass --gate-base=REV",
+        notes,
+    )
+
+
+def _ancestry(rootdir: Path, commit: str) -> tuple[str, ...]:
+    if is_ancestor(rootdir, commit) is not False:
+        return ()
+    return (
+        f"gate: note: base {commit[:12]} is not an ancestor of HEAD, so the comparison also holds the changes on "
+        "its side; for a pull request gate against the merge base: --gate-base=$(git merge-base origin/main HEAD)",
+    )
+
+
+def _stored(
+    path: Path, document: dict, machine: Fingerprint, rootdir: Path, resolve: Resolver, notes: tuple[str, ...]
+) -> StoredPlan:
+    fallback, problem = None, None
+    if (commit := recording_commit(document)) is not None:
+        try:
+            fallback = resolve(rootdir, commit)
+        except RevisionError as error:
+            problem = str(error)
+    changes = tuple(environment_changes(document, machine))
+    return StoredPlan(path, extra_info_by_name(document), changes, fallback, problem, notes)
+
+
+def _named(path: Path, machine: Fingerprint, rootdir: Path, resolve: Resolver) -> StoredPlan:
+    document = load_document(path)
+    recorded, here = machine_part_of(document), asdict(machine.machine)
+    if recorded != here:
+        differing = [
+            f"{key} {recorded.get(key)} vs {value}" for key, value in here.items() if recorded.get(key) != value
+        ] + [  # fields a newer version of the suite records and this one does not know
+            f"{key} {value} (a field this version does not know: recorded by a newer nnbench?)"
+            for key, value in (recorded or {}).items()
+            if key not in here
+        ]
+        differs = ", ".join(differing) if recorded else "it was recorded before fingerprints"
+        raise GateUsageError(
+            f"baseline {path} was recorded on another machine ({differs}); this is {machine.describe()}: a baseline "
+            f"is never compared on another machine (A/B instead: --gate-base=REV)"
+        )
+    return _stored(path, document, machine, rootdir, resolve, ())

@@ -1,0 +1,78 @@
+"""Each benchmark's measured process spread, and from it its allowed slowdown in A/B mode.
+
+A benchmark's process spread is how far the ratio of one process pair of unchanged code sat from 1,
+the largest seen over many process pairs on one machine (`python -m models measure-spread` times them
+and writes `.benchmarks/spreads.json`). Its allowed slowdown is the larger of the threshold and that spread: a
+benchmark whose processes sit apart by more than the threshold cannot be judged at the threshold,
+and the table says so rather than cry wolf.
+
+The spreads are evidence about one machine, like a baseline: on a machine with the same
+fingerprint's machine part, its own; on any other, the widest recorded on any machine, and the
+summary says which it used. A benchmark never measured gets the threshold alone.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from nngate.gate.rules import widened
+from nngate.runtime.machine import Fingerprint
+
+
+def spreads_file(rootdir: Path) -> Path:
+    """Where a repository keeps its machines' spreads: beside its baselines, committed with them."""
+    return rootdir / ".benchmarks" / "spreads.json"
+
+
+@dataclass(frozen=True)
+class Spreads:
+    """The spreads the gate uses on this machine, and where they came from (one line)."""
+
+    by_name: dict[str, float] = field(default_factory=dict)  # node id -> process spread
+    source: str = "no process spreads recorded"
+
+    def allowed(self, name: str, threshold: float) -> float:
+        """The slowdown benchmark `name` may show: the threshold, or its measured spread if larger."""
+        return widened(threshold, self.by_name.get(name))
+
+    def why_wider(self, name: str, threshold: float) -> str | None:
+        """Why a benchmark's limit is wider than the threshold, or None where it is not."""
+        spread = self.by_name.get(name, 0.0)
+        return f"process spread {spread:.1%}" if spread > threshold else None
+
+
+def load_recorded(path: Path) -> list[dict]:
+    """The recorded machines' entries; [] where the file is missing or unreadable (the threshold
+    alone then applies, and the summary says so)."""
+    try:
+        machines = json.loads(path.read_text()).get("machines", [])
+    except (OSError, ValueError, AttributeError):
+        return []
+    return [entry for entry in machines if isinstance(entry, dict) and isinstance(entry.get("spreads"), dict)]
+
+
+def spreads_for(machine: Fingerprint, recorded: list[dict]) -> Spreads:
+    """This machine's own spreads where recorded, else the widest of every recorded machine."""
+    here = asdict(machine.machine)
+    for entry in recorded:
+        if entry.get("machine") == here:
+            return Spreads(
+                dict(entry["spreads"]), f"process spreads measured on this machine ({entry.get('about', '')})"
+            )
+    if not recorded:
+        return Spreads()
+    widest: dict[str, float] = {}
+    for entry in recorded:
+        for name, spread in entry["spreads"].items():
+            widest[name] = max(widest.get(name, 0.0), float(spread))
+    named = ", ".join(str(entry.get("machine", {}).get("cpu_model", "?")) for entry in recorded)
+    return Spreads(widest, f"process spreads not measured on this machine: the widest of those measured on {named}")
+
+
+def with_machine(recorded: list[dict], machine: Fingerprint, spreads: dict[str, float], about: str) -> list[dict]:
+    """`recorded` with this machine's entry replaced by (or added as) `spreads`."""
+    here = asdict(machine.machine)
+    kept = [entry for entry in recorded if entry.get("machine") != here]
+    return [*kept, {"machine": here, "about": about, "spreads": dict(sorted(spreads.items()))}]

@@ -1,0 +1,100 @@
+"""Each benchmark's process spread on this machine: unchanged code, many fresh process pairs.
+
+    python -m models measure-spread --runs 4 --process-pairs 3            # 12 process pairs a benchmark
+    python -m models measure-spread --runs 2 --process-pairs 3 --write    # and record them for the gate
+
+Each run is one A/B comparison of the working tree with a base revision (default HEAD: the same
+code), every benchmark timed by exactly --process-pairs fresh process pairs (none settles early),
+in the same lockstep the gate uses. A process pair's ratio is the median of its slot pairs; a
+benchmark's spread is the largest distance from 1 of any of its process pairs' ratios, either way.
+With --write the spreads go into .benchmarks/spreads.json under this machine's fingerprint
+(replacing its earlier entry), and the gate allows each benchmark the larger of the threshold and
+its spread (nngate.gate.spread). The raw ratios are printed, one line a benchmark, to keep as the
+evidence.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import statistics
+from pathlib import Path
+
+from nngate.gate.ab import ABRunner
+from nngate.gate.options import DEFAULT_MAX_PAIRS, DEFAULT_THRESHOLD
+from nngate.gate.process_pairs import spread_of
+from nngate.gate.spread import Spreads, load_recorded, spreads_file, with_machine
+from nngate.runtime.git import RevisionError, resolve_revision
+from nngate.runtime.machine import fingerprint
+from nngate.runtime.processes import interrupt_on_sigterm, node_ids
+from nngate.workloads.config import positive_int
+
+
+class SpreadError(Exception):
+    """A measurement that could not start; one line."""
+
+
+def add_parser(verbs) -> None:
+    spread = verbs.add_parser(
+        "measure-spread", help="each benchmark's process spread here: unchanged code in many fresh process pairs"
+    )
+    spread.add_argument("--runs", type=positive_int, default=4, metavar="N", help="A/B runs (default: 4)")
+    spread.add_argument(
+        "--process-pairs", type=positive_int, default=3, metavar="N", help="process pairs per run (default: 3)"
+    )
+    spread.add_argument("--base", default="HEAD", metavar="REV", help="the base revision (default: HEAD)")
+    spread.add_argument("--write", action="store_true", help="record the spreads in .benchmarks/spreads.json")
+    spread.add_argument("selection", nargs="*", default=["bench"], help="what to collect (default: bench)")
+
+
+def run(arguments: argparse.Namespace) -> int:
+    root = Path.cwd()
+    interrupt_on_sigterm()
+    # The sides run the suite's default threads and are pinned to as many CPUs (ABRunner.threads). Pinned
+    # to both cores of this VM, a slot ran on whichever core was free, and one process pair's ratio of
+    # MLP bs1 came out anywhere in 0.64-1.42.
+    machine = fingerprint()
+    names = node_ids(root, arguments.selection)
+    if not names:
+        raise SpreadError(f"measure-spread: pytest collects nothing for {' '.join(arguments.selection)} in {root}")
+    try:
+        commit = resolve_revision(root, arguments.base)
+    except RevisionError as error:
+        raise SpreadError(f"measure-spread: {error}") from None
+    print(f"machine: {machine.describe()}; {len(names)} benchmarks; base {commit[:12]}", flush=True)
+    ratios: dict[str, list[float]] = {name: [] for name in names}
+    for run in range(1, arguments.runs + 1):
+        runner = ABRunner(
+            root,
+            commit,
+            [],  # no shared options: each side runs at the suite's defaults, as a plain gated run does
+            [],
+            DEFAULT_THRESHOLD,
+            DEFAULT_MAX_PAIRS,
+            Spreads(),
+            max_process_pairs=arguments.process_pairs,
+            min_process_pairs=arguments.process_pairs,
+        )
+        for verdict in runner.run(names).verdicts:
+            ratios[verdict.name].extend(verdict.process_ratios)
+            print(f"run {run}: {verdict.name} {' '.join(f'{r:.3f}' for r in verdict.process_ratios)}", flush=True)
+    spreads = {name: round(max(map(spread_of, values)), 4) for name, values in ratios.items() if values}
+    print("\nbenchmark  process pairs  median  spread  ratios")
+    for name, values in ratios.items():
+        if values:
+            print(
+                f"{name}  {len(values)}  {statistics.median(values):.3f}  {spreads[name]:.1%}  "
+                + " ".join(f"{value:.3f}" for value in values)
+            )
+    if arguments.write:
+        about = (
+            f"{datetime.date.today()}: {arguments.runs} x {arguments.process_pairs} process pairs of unchanged code, "
+            "measure-spread"
+        )
+        path = spreads_file(root)
+        entries = with_machine(load_recorded(path), machine, spreads, about)
+        path.parent.mkdir(exist_ok=True)
+        path.write_text(json.dumps({"machines": entries}, indent=1) + "\n")
+        print(f"written: {path.relative_to(root)}")
+    return 0

@@ -1,0 +1,68 @@
+"""Where declarations are found, once per process: installed packages' `nngate.workloads` entry
+points, and the modules a repository names in its pyproject.toml:
+
+    [tool.nngate]
+    workloads = ["models.workloads"]   # imported from the folder that holds pyproject.toml
+
+A bench file or conftest.py that declares workloads needs neither: pytest imports it. Every
+process the tool starts (A/B sides, counting sides, bisect) runs in a checkout of the revision it
+measures, so it finds that revision's declarations the same way.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+import tomllib
+from importlib.metadata import entry_points
+from pathlib import Path
+
+from nngate.workloads.config import ConfigError
+
+ENTRY_POINT_GROUP = "nngate.workloads"
+PYPROJECT = "pyproject.toml"
+_searched: set[Path] = set()
+
+
+def declaring_modules(start: Path) -> tuple[Path | None, list[str]]:
+    """The nearest pyproject.toml at or above `start` that has a [tool.nngate] table, and the
+    modules its `workloads` key names; (None, []) where there is none."""
+    for folder in (start, *start.parents):
+        path = folder / PYPROJECT
+        if not path.is_file():
+            continue
+        try:
+            table = tomllib.loads(path.read_text(encoding="utf-8")).get("tool", {}).get("nngate")
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
+            raise ConfigError(f"{path}: cannot read it ({error})") from None
+        if table is None:
+            continue
+        names = table.get("workloads", [])
+        if not isinstance(names, list) or not all(isinstance(name, str) for name in names):
+            raise ConfigError(f"{path}: [tool.nngate] workloads must be a list of module names")
+        return folder, names
+    return None, []
+
+
+def declare_all(start: Path | None = None) -> None:
+    """Import every declaring module (entry points, then the nearest pyproject's), once per folder.
+    A module that cannot be imported is a ConfigError that names it and where it was named."""
+    start = (start or Path.cwd()).resolve()
+    if start in _searched:
+        return
+    if not _searched:
+        for point in entry_points(group=ENTRY_POINT_GROUP):
+            _import(point.value, f"entry point {point.name!r} of group {ENTRY_POINT_GROUP}")
+    folder, names = declaring_modules(start)
+    if folder is not None and str(folder) not in sys.path:
+        sys.path.insert(0, str(folder))
+    for name in names:
+        _import(name, f"{folder / PYPROJECT} [tool.nngate] workloads")
+    _searched.add(start)  # only once all imported: a failed import is tried (and reported) again
+
+
+def _import(module: str, named_by: str) -> None:
+    try:
+        importlib.import_module(module.partition(":")[0])
+    except Exception as error:  # anything a user's module raises: one line, not a traceback
+        raise ConfigError(f"cannot import {module!r} ({named_by}): {type(error).__name__}: {error}") from None
