@@ -146,9 +146,15 @@ def _finish(session: pytest.Session) -> Outcome | None:
     if session.exitstatus == pytest.ExitCode.INTERRUPTED:
         return Outcome(None, [INTERRUPTED_LINE], INTERRUPTED_EXIT) if gate_session.reports else None
     timed = getattr(session.config, "_benchmarksession", None)
-    gate_session.plain_timed = sorted(
-        {benchmark.fullname for benchmark in getattr(timed, "benchmarks", ())} & gate_session.plain
-    )
+    pedantic = []
+    for benchmark in getattr(timed, "benchmarks", ()):
+        if benchmark.fullname not in gate_session.plain:
+            continue
+        if getattr(benchmark.fixture, "_mode", "").startswith("benchmark.pedantic"):
+            pedantic.append(benchmark.fullname)  # its own setup and rounds: the sides cannot time it again
+        else:
+            gate_session.record_plain(benchmark.fullname, benchmark.extra_info, benchmark.stats.q1)
+    gate_session.plain_timed = sorted(pedantic)
     try:
         return gate_session.finish()
     except KeyboardInterrupt:  # SIGINT, or SIGTERM through interrupt_on_sigterm: every `finally` below has run

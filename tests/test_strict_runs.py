@@ -79,37 +79,39 @@ def test_a_benchmark_the_baseline_lacks_is_timed_ab_against_its_commit(bench, mo
 
 PLAIN_FILE = """
 def test_plain(benchmark):
-    benchmark(sum, range(100))
+    benchmark(sum, range(2000))
+"""
+PEDANTIC_FILE = """
+def test_pedantic(benchmark):
+    benchmark.pedantic(sum, args=(range(100),), rounds=5)
 """
 
 
-def test_a_plain_pytest_benchmark_test_is_named_as_not_judged_never_passed_in_silence(bench):
+def test_a_plain_pytest_benchmark_test_is_judged_ab_and_a_slowdown_in_it_fails(bench):
     bench.makepyfile(test_plain=PLAIN_FILE)
     commit_all(bench, "base")
-    alone = bench.runpytest(*FAST, "test_plain.py", "--gate-base=HEAD")
-    assert alone.ret == 0  # not judged is said, not a failure, without --gate-strict
-    alone.stdout.fnmatch_lines(
-        [
-            "gate: 1 benchmark(s) timed by pytest-benchmark's fixture alone were not judged (the gate judges what "
-            "is timed through `measure`): test_plain"
-        ]
-    )
-    assert "no benchmark was timed" not in alone.stdout.str()
-    strict = bench.runpytest(*FAST, "test_plain.py", "--gate-base=HEAD", "--gate-strict")
-    assert strict.ret == pytest.ExitCode.TESTS_FAILED
-    strict.stdout.fnmatch_lines(["gate: --gate-strict: nothing was judged; the run fails"])
+    unchanged = bench.runpytest(*FAST, "test_plain.py", "--gate-base=HEAD", "--gate-strict", "--gate-threshold=50%")
+    assert unchanged.ret == 0, unchanged.stdout.str()
+    unchanged.stdout.fnmatch_lines(["test_plain *ok*", "gate: 0 regression(s) of 1 benchmarks (1 judged)*"])
+    bench.makepyfile(test_plain=PLAIN_FILE.replace("range(2000)", "range(20000)"))  # ten times the work
+    slower = bench.runpytest(*FAST, "test_plain.py", "--gate-base=HEAD", "--gate-threshold=50%")
+    assert slower.ret == pytest.ExitCode.TESTS_FAILED, slower.stdout.str()
+    slower.stdout.fnmatch_lines(["test_plain *regression*", "gate: 1 regression(s) of 1 benchmarks (1 judged)*"])
 
 
-def test_a_strict_run_beside_measured_benchmarks_names_the_plain_one(bench):
-    saved_baseline(bench)
+def test_a_plain_test_is_judged_against_a_stored_baseline_and_a_pedantic_one_is_named(bench):
     bench.makepyfile(test_plain=PLAIN_FILE)
+    saved_baseline(bench, passed=3)
+    bench.makepyfile(test_pedantic=PEDANTIC_FILE)
     result = bench.runpytest(*FAST, "--gate", "--gate-strict", "--gate-threshold=300%")
     assert result.ret == pytest.ExitCode.TESTS_FAILED
     result.stdout.fnmatch_lines(
         [
-            "gate: 0 regression(s) of 2 benchmarks (2 judged)*",
-            "gate: --gate-strict: 1 of 3 selected benchmarks were not judged (timed by pytest-benchmark's fixture "
-            "alone: test_plain); the run fails",
+            "gate: 0 regression(s) of 3 benchmarks (3 judged)*",
+            "gate: 1 benchmark(s) timed with benchmark.pedantic were not judged (the gate judges `benchmark(fn)` and "
+            "`measure`): test_pedantic",
+            "gate: --gate-strict: 1 of 4 selected benchmarks were not judged (timed with benchmark.pedantic: "
+            "test_pedantic); the run fails",
         ]
     )
 

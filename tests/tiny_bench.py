@@ -16,8 +16,8 @@ def test_tiny(hidden, measure):
 FAST = ["-p", "nngate.plugin", "--benchmark-min-rounds=3", "--benchmark-max-time=0.01"]
 
 
-def saved_baseline(bench):
+def saved_baseline(bench, passed: int = 2):
     result = bench.runpytest(*FAST, "--benchmark-save=baseline")
-    result.assert_outcomes(passed=2)
+    result.assert_outcomes(passed=passed)
     (path,) = (bench.path / ".benchmarks").glob("*/0001_baseline.json")
     return path

@@ -19,14 +19,14 @@ UNJUDGED = (Verdict.NEW, Verdict.NOT_COMPARABLE)
 NAMES_SHOWN = 3  # benchmarks named per reason; the rest are counted
 
 
-PLAIN = "timed by pytest-benchmark's fixture alone"
+PLAIN = "timed with benchmark.pedantic"
 
 
 def unjudged(
     selected: Iterable[str], verdicts: list[BenchmarkVerdict] | None, plain_timed: set[str] = frozenset()
 ) -> dict[str, str]:
     """Each selected benchmark the gate did not judge, with why: "not timed", timed by the fixture
-    alone (`plain_timed`: timed, but not through `measure`), "new" or "not comparable"."""
+    with benchmark.pedantic (`plain_timed`: timed, but never judged), "new" or "not comparable"."""
     given = {verdict.name: verdict for verdict in verdicts or ()}
     reasons = {}
     for name in selected:

@@ -57,7 +57,7 @@ class GateSession:
     run_lines: list[str] = field(default_factory=list)  # what the A/B runner and the instruction counting did
     counting: dict[str, CountingChoice] = field(default_factory=dict)  # --instructions: counted or timed only, why
     plain: set[str] = field(default_factory=set)  # selected tests that call pytest-benchmark's fixture directly
-    plain_timed: list[str] = field(default_factory=list)  # those of them that were timed: not judged yet
+    plain_timed: list[str] = field(default_factory=list)  # those timed with benchmark.pedantic: never judged
 
     @property
     def reports(self) -> bool:
@@ -72,6 +72,14 @@ class GateSession:
         plan = self.plan
         if isinstance(plan, StoredPlan) and rules.is_suspect(plan.baseline.get(name), info, self.options.threshold):
             self.suspects[name] = measurement
+
+    def record_plain(self, name: str, info: dict, q1_seconds: float) -> None:
+        """A benchmark a test timed with `benchmark(fn)` alone, judged like any other: its score is the
+        fixture's own first quartile of per-call times. It has no streaming reference beside it (no
+        memory excuse), and no body kept to time again in this process: in stored mode a suspect is
+        confirmed in fresh processes; in A/B mode the sides time its body as they time every other."""
+        info.update({schema.GATE_SCORE: q1_seconds, schema.GATE_SECONDS: q1_seconds})
+        self.measured[name] = info
 
     def finish(self) -> Outcome:
         """Confirm suspects (stored) or time the base beside the working tree (A/B), count
@@ -122,15 +130,15 @@ class GateSession:
         return replace(outcome, markdown=markdown(*args))
 
     def _plain_note(self) -> list[str]:
-        """The benchmarks a test timed with pytest-benchmark's fixture alone, named: the gate cannot yet
-        time them again or A/B them, and says so rather than pass them in silence."""
+        """The benchmarks a test timed with benchmark.pedantic, named: their own setup and rounds cannot
+        be timed again or A/B, and the gate says so rather than pass them in silence."""
         if not self.plain_timed:
             return []
         names = ", ".join(short_name(name) for name in self.plain_timed[: coverage.NAMES_SHOWN])
         more = len(self.plain_timed) - coverage.NAMES_SHOWN
         return [
-            f"gate: {len(self.plain_timed)} benchmark(s) timed by pytest-benchmark's fixture alone were not judged "
-            f"(the gate judges what is timed through `measure`): {names}" + (f" and {more} more" if more > 0 else "")
+            f"gate: {len(self.plain_timed)} benchmark(s) {coverage.PLAIN} were not judged "
+            f"(the gate judges `benchmark(fn)` and `measure`): {names}" + (f" and {more} more" if more > 0 else "")
         ]
 
     def _outcome(self, lines: list[str], verdicts, failed: bool = False) -> Outcome:
