@@ -7,3 +7,7 @@ process), runtime (git, machine, side processes), gate (the regression gate), hi
 change points, bisect), report (tables and plots). Modules: schema (the vocabulary), results (result
 files read back), train_sweep and lab (the bulk commands); cli and plugin are the entry points.
 """
+
+from nngate.workloads import Workload, WorkloadConfig, declare, workload
+
+__all__ = ["Workload", "WorkloadConfig", "declare", "workload"]

@@ -16,6 +16,7 @@ import pytest
 import torch
 
 from nngate import schema
+from nngate.collection import benchmark_items, declared_here
 from nngate.gate.options import GateOptions
 from nngate.gate.plan import GateUsageError, choose_plan
 from nngate.gate.session import GateSession, Outcome
@@ -88,6 +89,13 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         # Only where something is timed: the plugin loads in every pytest of an environment that has
         # nngate (its entry point), and a repository's other tests keep torch's own thread count.
         set_threads(config.getoption("--threads"))
+
+
+def pytest_pycollect_makeitem(collector: pytest.Collector, name: str, obj: object):
+    """A workload declared with @workload in a bench file: its benchmarks, collected from that file."""
+    if declared_here(collector, obj):
+        return benchmark_items(collector, name, obj)
+    return None
 
 
 def pytest_benchmark_update_machine_info(config: pytest.Config, machine_info: dict) -> None:

@@ -7,7 +7,7 @@ from dataclasses import asdict, dataclass
 from nngate.counting.formulas import Shape, numel
 from nngate.counting.walks import walk_layers
 from nngate.schema import DTYPE_BYTES, canonical_dtype
-from nngate.workloads.registry import example_inputs, workload_of
+from nngate.workloads.registry import example_call, workload_of
 
 VIEWS = ("fvcore", "complete")
 
@@ -89,8 +89,13 @@ def count(config, batch_size: int = 1, dtype: str = "fp32", view: str = "fvcore"
     one (shapes by formula, nothing runs), else by the generic walk of the model it builds."""
     workload = workload_of(config)
     if workload.walk is None:
-        inputs = example_inputs(config, batch_size)
-        return count_model(workload.builder(config), inputs, dtype, view)
+        from nngate.counting.generic import walk_model
+
+        positional, keyword = example_call(config, batch_size)
+        walked = walk_model(workload.builder(config), positional, keyword)
+        return tabled(
+            walked.rows, batch_size, dtype, view, tuple(walked.uncounted), tuple(sorted(walked.left_out.items()))
+        )
     return tabled(walk_layers(config, batch_size), batch_size, dtype, view)
 
 
@@ -105,6 +110,10 @@ def count_model(model, inputs: tuple, dtype: str = "fp32", view: str = "fvcore")
 def walked_table(walked, inputs: tuple, dtype: str = "fp32", view: str = "fvcore") -> CountTable:
     """A generic walk's result as a table; the batch size is the first input's first dimension."""
     batch_size = inputs[0].shape[0] if inputs and getattr(inputs[0], "ndim", 0) else 1
+    return _walked_at(walked, batch_size, dtype, view)
+
+
+def _walked_at(walked, batch_size: int, dtype: str, view: str) -> CountTable:
     left_out = tuple(sorted(walked.left_out.items()))
     return tabled(walked.rows, batch_size, dtype, view, tuple(walked.uncounted), left_out)
 

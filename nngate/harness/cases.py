@@ -15,13 +15,13 @@ import torch
 from nngate import schema
 from nngate.counting import count
 from nngate.harness.roofline import bytes_moved, footprint_bytes
-from nngate.harness.training import OBJECTIVES, forward, train_step
+from nngate.harness.training import OBJECTIVES, logits, step
 from nngate.harness.variants import DEFAULT_VARIANT, check_runs_here, compiled, finished, in_precision, reformatted
-from nngate.workloads import build_from_config, example_inputs, example_targets, make_config, workload_of
+from nngate.workloads import build_from_config, example_call, example_targets, make_config, workload_of
+from nngate.workloads.registry import MODES
 
 AUTOCAST_DTYPES = {"fp32": None, "bf16": torch.bfloat16, "tf32": None}  # bf16 under autocast; the others need none
 TRAIN_FLOPS_PER_FORWARD = 3  # backward costs about twice the forward's products (Kaplan et al. 2020)
-MODES = ("inference", "train")
 
 
 @dataclass(frozen=True)
@@ -66,29 +66,35 @@ def prepare(case: Case, mode: str, device: torch.device, dtype: str) -> Prepared
     if mode not in MODES:
         raise ValueError(f"mode: {mode!r} is not one of {', '.join(MODES)}")
     config = case.config()
+    workload = workload_of(config)
     torch.manual_seed(0)
     model = build_from_config(config).to(device)
     check_runs_here(case.variant, dtype, device, model)
-    model, inputs = reformatted(
-        case.variant, model, tuple(tensor.to(device) for tensor in example_inputs(config, case.batch_size))
-    )
+    positional, keyword = example_call(config, case.batch_size)
+    model, positional = reformatted(case.variant, model, tuple(tensor.to(device) for tensor in positional))
+    keyword = {name: tensor.to(device) for name, tensor in keyword.items()}
     model = compiled(case.variant, model)
     autocast = _autocast(device, dtype)
+    read = workload.output or logits
+
+    def forward() -> torch.Tensor:
+        return read(model(*positional, **keyword))
+
     if mode == "inference":
         model.eval()
 
         def body() -> object:
             with torch.inference_mode(), autocast():
-                return forward(model, inputs)
+                return forward()
     else:
         model.train()
         optimizer = torch.optim.SGD(model.parameters(), lr=1e-4)  # SGD: the step cost is the model's, not Adam's
-        task = workload_of(config).task
-        targets, objective = example_targets(config, case.batch_size).to(device), OBJECTIVES[task]
+        targets = example_targets(config, case.batch_size).to(device)
+        loss = workload.loss or OBJECTIVES[workload.task].loss
 
         def body() -> object:
             with autocast():
-                return train_step(model, inputs, targets, objective, optimizer)
+                return step(forward, targets, loss, optimizer)
 
     body, built = finished(case.variant, in_precision(body, dtype), device)
     table = count(config, case.batch_size, schema.STORAGE_DTYPES.get(dtype, dtype), view="complete")

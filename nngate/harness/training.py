@@ -17,10 +17,14 @@ from torch.nn import functional as F
 from nngate.workloads.splits import Split, TaskData, iterate_batches
 
 
-def _logits(outputs) -> torch.Tensor:
-    return (
-        outputs if isinstance(outputs, torch.Tensor) else torch.stack([outputs.start_logits, outputs.end_logits], dim=1)
-    )  # QA: (B, 2, T)
+def logits(outputs) -> torch.Tensor:
+    """What a forward's output is read as where a workload says nothing: a tensor as it is; QA's start
+    and end logits stacked, (B, 2, T); else the output's `logits`, or its first item."""
+    if isinstance(outputs, torch.Tensor):
+        return outputs
+    if hasattr(outputs, "start_logits"):
+        return torch.stack([outputs.start_logits, outputs.end_logits], dim=1)
+    return outputs.logits if hasattr(outputs, "logits") else outputs[0]
 
 
 @dataclass(frozen=True)
@@ -40,10 +44,11 @@ OBJECTIVES: dict[str, Objective] = {
         lambda logits: logits.argmax(dim=-1),
     ),
 }
+OBJECTIVES["classification"] = OBJECTIVES["mnist"]  # a declared workload's default: class logits, integer labels
 
 
 def forward(model: nn.Module, inputs: tuple[torch.Tensor, ...]) -> torch.Tensor:
-    return _logits(model(*inputs))
+    return logits(model(*inputs))
 
 
 def train_step(
@@ -54,11 +59,21 @@ def train_step(
     optimizer: torch.optim.Optimizer,
 ) -> torch.Tensor:
     """Forward, loss, backward, optimizer step; returns the loss (still on its device)."""
+    return step(lambda: forward(model, inputs), targets, objective.loss, optimizer)
+
+
+def step(
+    forward_call: Callable[[], torch.Tensor],
+    targets: torch.Tensor,
+    loss: Callable[[torch.Tensor, torch.Tensor], torch.Tensor],
+    optimizer: torch.optim.Optimizer,
+) -> torch.Tensor:
+    """One training step around any forward: zero the gradients, loss, backward, optimizer step."""
     optimizer.zero_grad(set_to_none=True)
-    loss = objective.loss(forward(model, inputs), targets)
-    loss.backward()
+    value = loss(forward_call(), targets)
+    value.backward()
     optimizer.step()
-    return loss.detach()
+    return value.detach()
 
 
 @torch.inference_mode()

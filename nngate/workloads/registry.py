@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 
     from nngate.workloads.splits import TaskData
 
+MODES = ("inference", "train")  # what a benchmark of a workload times: a forward, or a whole train step
 Inputs = Callable[[Any, int], "tuple[torch.Tensor, ...]"]  # (config, batch_size) -> positional inputs
 
 
@@ -35,6 +36,12 @@ class Workload:
     targets: Callable[[Any, int], torch.Tensor] | None = None  # (config, batch_size) -> what the loss compares with
     walk: Callable[..., None] | None = None  # analytic counting walk (nngate.counting.walks); None: generic walk
     data: Callable[[Any, str | None, bool], TaskData] | None = None  # (config, data_dir, download): train/lab data
+    output: Callable[[Any], torch.Tensor] | None = None  # what to read from the model's output (default: logits)
+    loss: Callable[[torch.Tensor, torch.Tensor], torch.Tensor] | None = None  # (read output, targets) -> scalar
+    batch_sizes: tuple[int, ...] = (1,)  # the benchmarks a bench file's declaration gets (nngate.workloads.declared)
+    modes: tuple[str, ...] = ("inference", "train")
+    variants: tuple[str, ...] = ("eager",)
+    module: str = ""  # the bench file that declared it with @workload: its benchmarks are collected there
 
     def config(self, **options) -> WorkloadConfig:
         return self.config_type.from_options(**options)
@@ -100,11 +107,26 @@ def build_from_config(config: WorkloadConfig) -> nn.Module:
     return workload_of(config).builder(config)
 
 
-def example_inputs(config: WorkloadConfig, batch_size: int) -> tuple:
-    """The workload's inputs at `batch_size`; a batch below 1 is a ValueError naming it."""
+def example_call(config: WorkloadConfig, batch_size: int) -> tuple[tuple, dict]:
+    """The workload's inputs at `batch_size` as (positional, keyword): its `inputs` gives a tensor, a
+    tuple (positional) or a dict (keyword). A batch below 1 is a ValueError naming it."""
     if batch_size < 1:
         raise ValueError(f"batch_size: must be at least 1, got {batch_size}")
-    return tuple(workload_of(config).inputs(config, batch_size))
+    given = workload_of(config).inputs(config, batch_size)
+    if isinstance(given, dict):
+        return (), dict(given)
+    return (tuple(given) if isinstance(given, tuple | list) else (given,)), {}
+
+
+def example_inputs(config: WorkloadConfig, batch_size: int) -> tuple:
+    """The workload's positional inputs at `batch_size`, for what takes no keywords (fvcore's trace, ONNX)."""
+    positional, keyword = example_call(config, batch_size)
+    if keyword:
+        raise ConfigError(
+            f"workload {workload_of(config).name!r} takes keyword inputs ({', '.join(keyword)}): "
+            "this needs positional ones"
+        )
+    return positional
 
 
 def example_targets(config: WorkloadConfig, batch_size: int):
