@@ -1,4 +1,4 @@
-"""`python -m models`: see nngate.cli."""
+"""`python -m models`: nngate's commands, run in this checkout (nngate.cli)."""
 
 import sys
 
