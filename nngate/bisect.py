@@ -29,6 +29,7 @@ from nngate.gate.options import (
 )
 from nngate.gate.rules import instructions_limit
 from nngate.gate.spread import Spreads, load_recorded, spreads_file, spreads_for
+from nngate.project import benchmark_paths
 from nngate.runtime.git import RevisionError, check_git, checked_out, first_parent_line, resolve_revision
 from nngate.runtime.machine import fingerprint
 from nngate.runtime.processes import RunError, interrupt_on_sigterm, node_ids
@@ -207,9 +208,11 @@ def run(arguments: argparse.Namespace) -> int:
         raise BisectError(f"bisect: --good {good[:12]} is not an ancestor of --bad {bad[:12]}")
     if not commits:
         raise BisectError(f"bisect: --good and --bad are the same commit ({good[:12]}): nothing to search")
-    names = node_ids(rootdir, ["bench", *(["-k", arguments.expression] if arguments.expression else [])])
+    names = node_ids(
+        rootdir, [*benchmark_paths(rootdir), *(["-k", arguments.expression] if arguments.expression else [])]
+    )
     if not names:
-        raise BisectError("bisect: no benchmark is selected (pytest bench --collect-only -k ...)")
+        raise BisectError("bisect: no benchmark is selected (pytest --collect-only -k ... collects none here)")
     if arguments.instructions:
         if why := instructions.unavailable():
             raise BisectError(f"bisect: --instructions: {why}")

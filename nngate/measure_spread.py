@@ -25,6 +25,7 @@ from nngate.gate.ab import ABRunner
 from nngate.gate.options import DEFAULT_MAX_PAIRS, DEFAULT_THRESHOLD
 from nngate.gate.process_pairs import spread_of
 from nngate.gate.spread import Spreads, load_recorded, spreads_file, with_machine
+from nngate.project import benchmark_paths
 from nngate.runtime.git import RevisionError, resolve_revision
 from nngate.runtime.machine import fingerprint
 from nngate.runtime.processes import interrupt_on_sigterm, node_ids
@@ -45,7 +46,11 @@ def add_parser(verbs) -> None:
     )
     spread.add_argument("--base", default="HEAD", metavar="REV", help="the base revision (default: HEAD)")
     spread.add_argument("--write", action="store_true", help="record the spreads in .benchmarks/spreads.json")
-    spread.add_argument("selection", nargs="*", default=["bench"], help="what to collect (default: bench)")
+    spread.add_argument(
+        "selection",
+        nargs="*",
+        help="what to collect (default: [tool.nngate] benchmarks, else bench/, else pytest's own)",
+    )
 
 
 def run(arguments: argparse.Namespace) -> int:
@@ -55,9 +60,12 @@ def run(arguments: argparse.Namespace) -> int:
     # to both cores of this VM, a slot ran on whichever core was free, and one process pair's ratio of
     # MLP bs1 came out anywhere in 0.64-1.42.
     machine = fingerprint()
-    names = node_ids(root, arguments.selection)
+    selection = arguments.selection or benchmark_paths(root)
+    names = node_ids(root, selection)
     if not names:
-        raise SpreadError(f"measure-spread: pytest collects nothing for {' '.join(arguments.selection)} in {root}")
+        raise SpreadError(
+            f"measure-spread: pytest collects nothing for {' '.join(selection) or 'its testpaths'} in {root}"
+        )
     try:
         commit = resolve_revision(root, arguments.base)
     except RevisionError as error:

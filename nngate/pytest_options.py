@@ -13,6 +13,7 @@ from nngate.gate.options import (
     DEFAULT_MAX_PAIRS,
     DEFAULT_MAX_PROCESS_PAIRS,
     DEFAULT_THRESHOLD,
+    DEFAULT_UNMEASURED_SPREAD,
     fraction,
 )
 from nngate.harness.devices import DEVICES
@@ -119,6 +120,14 @@ def add_options(parser: pytest.Parser) -> None:
         metavar="N",
         help="A/B mode: at most N pairs of fresh processes per benchmark, one more only while a benchmark is "
         f"undecided; a regression must hold in a majority of N (default: {DEFAULT_MAX_PROCESS_PAIRS})",
+    )
+    group.addoption(
+        "--gate-unmeasured-spread",
+        type=fraction,
+        default=DEFAULT_UNMEASURED_SPREAD,
+        metavar="FRACTION",
+        help="A/B mode: the process spread assumed for a benchmark whose spread was never measured "
+        f"(measure-spread); 0: the threshold alone (default: {DEFAULT_UNMEASURED_SPREAD:.0%}%)",
     )
     group.addoption(
         "--gate-strict",

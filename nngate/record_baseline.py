@@ -1,9 +1,9 @@
 """Record the gate's baseline for this machine: the smoke set timed in several fresh processes.
 
-    python -m models record-baseline [--runs 5] [--name baseline] [--instructions] [-- extra pytest options]
+    nngate record-baseline [--runs 5] [--name baseline] [--instructions] [-- extra pytest options]
 
-Run in the repository's root (the folder with bench/ and .benchmarks/). Each run is a fresh `pytest
-bench` process; the runs are merged (nngate.gate.baselines) into the
+Run in the repository's root (the folder with .benchmarks/). Each run is a fresh `pytest` over the
+benchmarks (nngate.project.benchmark_paths); the runs are merged (nngate.gate.baselines) into the
 next `.benchmarks/<machine id>/NNNN_<name>.json`. An existing file is never overwritten, and
 nothing is written unless every run succeeded. With --instructions the first run also counts
 instructions under callgrind (a count is exact: one run's is the baseline's).
@@ -18,6 +18,7 @@ from nngate import schema
 from nngate.gate.baselines import BASELINE_NAME, BaselineError, check_name, machine_class_of, merge, save_new
 from nngate.gate.confirmation import MIN_ROUNDS
 from nngate.gate.counting_policy import COUNTED
+from nngate.project import benchmark_paths
 from nngate.runtime.processes import fresh_pytest, interrupt_on_sigterm
 from nngate.workloads.config import positive_int
 
@@ -47,14 +48,11 @@ def warnings_about(pytest_options: list[str], documents: list[dict]) -> list[str
 def record(arguments: argparse.Namespace, root: Path) -> None:
     from pytest_benchmark.utils import get_machine_id
 
-    if not (root / "bench").is_dir():
-        raise RecordingError(
-            f"record-baseline: {root} has no bench/ folder: run record-baseline in the repository's root"
-        )
+    paths = benchmark_paths(root)
     documents = []
     for index in range(1, arguments.runs + 1):
         counting = ["--instructions"] if arguments.instructions and index == 1 else []
-        run = fresh_pytest(["bench", *arguments.pytest_options, *counting], root)
+        run = fresh_pytest([*paths, *arguments.pytest_options, *counting], root)
         if run.status != 0 or run.document is None:
             raise RecordingError(
                 f"record-baseline: run {index} failed (pytest exit {run.status}); nothing saved\n{run.output}"

@@ -135,6 +135,7 @@ def test_ab_mode_starts_another_process_pair_for_each_undecided_benchmark(bench)
         "--gate-base=HEAD",
         "--gate-pairs=2",
         "--gate-threshold=0",
+        "--gate-unmeasured-spread=0",
         "--gate-process-pairs=2",
         "--benchmark-json=ab.json",
     )

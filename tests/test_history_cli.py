@@ -209,7 +209,7 @@ def test_a_long_range_goes_in_groups_that_share_a_commit_with_their_neighbours(l
         (["--runs", "0"], "--runs must be at least 1, --slots and --at-once at least 2"),
         (["--slots", "1"], "--runs must be at least 1, --slots and --at-once at least 2"),
         (["--at-once", "1"], "--runs must be at least 1, --slots and --at-once at least 2"),
-        (["-k", "nosuch"], "no benchmark under bench/ matches -k 'nosuch' here"),
+        (["-k", "nosuch"], "no benchmark here matches -k 'nosuch'"),
     ],
 )
 def test_a_backfill_with_nothing_to_time_is_one_line(repository, capsys, options, message):

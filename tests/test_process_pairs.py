@@ -129,6 +129,16 @@ def test_a_measured_spread_widens_only_its_own_benchmarks_limit(tmp_path):
     )
 
 
+def test_a_benchmark_never_measured_gets_the_assumed_spread_named_and_a_measured_one_keeps_its_own(tmp_path):
+    spreads = Spreads({"measured": 0.02}, "measured here", unmeasured=0.08)
+    runner = scripted({"new": [1.07, 1.06, 1.07], "measured": [1.07, 1.06, 1.07]}, spreads)
+    verdicts = {v.name: v for v in runner._process_pairs(tmp_path, tmp_path, ["new", "measured"]).verdicts}
+    assert (verdicts["new"].verdict, verdicts["new"].limit) == ("ok", pytest.approx(1.08))
+    assert verdicts["new"].limit_why == "no process spread measured: 8.0% assumed"
+    assert (verdicts["measured"].verdict, verdicts["measured"].limit_why) == ("regression", "")
+    assert Spreads(unmeasured=0.03).why_wider("new", 0.05) is None  # narrower than the threshold: not said
+
+
 def test_a_minimum_gives_every_benchmark_that_many_process_pairs(tmp_path):
     runner = scripted({"a": [1.00, 1.01, 0.99]}, min_pairs=3)  # settled by the first, timed thrice all the same
     assert runner._process_pairs(tmp_path, tmp_path, ["a"]).verdicts[0].process_ratios == pytest.approx(

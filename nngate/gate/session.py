@@ -179,11 +179,12 @@ class GateSession:
         return result
 
     def _spreads(self) -> Spreads:
-        return (
+        found = (
             spreads_for(self.machine, load_recorded(spreads_file(self.options.rootdir)))
             if self.machine is not None
             else Spreads()
         )
+        return replace(found, unmeasured=self.options.unmeasured_spread)
 
     def _stored(self, plan: StoredPlan, notes: list[str]) -> list[rules.BenchmarkVerdict]:
         """Suspects confirmed, then each benchmark against the baseline; those the baseline lacks

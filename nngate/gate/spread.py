@@ -8,7 +8,8 @@ and the table says so rather than cry wolf.
 
 The spreads are evidence about one machine, like a baseline: on a machine with the same
 fingerprint's machine part, its own; on any other, the widest recorded on any machine, and the
-summary says which it used. A benchmark never measured gets the threshold alone.
+summary says which it used. A benchmark never measured gets the spread the gate assumes
+(--gate-unmeasured-spread) where it is wider than the threshold.
 """
 
 from __future__ import annotations
@@ -32,14 +33,18 @@ class Spreads:
 
     by_name: dict[str, float] = field(default_factory=dict)  # node id -> process spread
     source: str = "no process spreads recorded"
+    unmeasured: float = 0.0  # the spread assumed for a benchmark not in by_name (--gate-unmeasured-spread)
 
     def allowed(self, name: str, threshold: float) -> float:
-        """The slowdown benchmark `name` may show: the threshold, or its measured spread if larger."""
-        return widened(threshold, self.by_name.get(name))
+        """The slowdown benchmark `name` may show: the threshold, or its spread (measured, else
+        assumed) where larger."""
+        return widened(threshold, self.by_name.get(name, self.unmeasured))
 
     def why_wider(self, name: str, threshold: float) -> str | None:
         """Why a benchmark's limit is wider than the threshold, or None where it is not."""
-        spread = self.by_name.get(name, 0.0)
+        if name not in self.by_name:
+            return f"no process spread measured: {self.unmeasured:.1%} assumed" if self.unmeasured > threshold else None
+        spread = self.by_name[name]
         return f"process spread {spread:.1%}" if spread > threshold else None
 
 

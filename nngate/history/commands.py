@@ -13,6 +13,7 @@ from nngate.history import show
 from nngate.history.backfill import DEFAULT_AT_ONCE, Backfill, first_parent_range
 from nngate.history.recording import import_files
 from nngate.history.store import HistoryError, Store, store_url
+from nngate.project import benchmark_paths
 from nngate.runtime.git import head_first_parent_line
 from nngate.runtime.processes import HISTORY_VARIABLE, interrupt_on_sigterm, node_ids
 from nngate.runtime.scheduler import DEFAULT_SLOTS
@@ -84,9 +85,10 @@ def _backfill(arguments: argparse.Namespace, store: Store, rootdir: Path) -> int
     if arguments.runs < 1 or arguments.slots < 2 or arguments.at_once < 2:
         raise HistoryError("history: --runs must be at least 1, --slots and --at-once at least 2")
     options = shlex.split(arguments.pytest)
-    names = node_ids(rootdir, ["bench", *(["-k", arguments.expression] if arguments.expression else []), *options])
+    selection = [*(["-k", arguments.expression] if arguments.expression else []), *options]
+    names = node_ids(rootdir, [*benchmark_paths(rootdir), *selection])
     if not names:
-        raise HistoryError(f"history: no benchmark under bench/ matches -k {arguments.expression!r} here")
+        raise HistoryError(f"history: no benchmark here matches -k {arguments.expression!r}")
     print(
         f"history: backfill of {len(commits)} commit(s) x {len(names)} benchmark(s), {arguments.runs} run(s) "
         f"of {arguments.slots} round-robin slot(s) each, into {store.shown_url}",

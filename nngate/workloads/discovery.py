@@ -13,35 +13,24 @@ from __future__ import annotations
 
 import importlib
 import sys
-import tomllib
 from importlib.metadata import entry_points
 from pathlib import Path
 
+from nngate import project
 from nngate.workloads.config import ConfigError
 
 ENTRY_POINT_GROUP = "nngate.workloads"
-PYPROJECT = "pyproject.toml"
 _searched: set[Path] = set()
 
 
 def declaring_modules(start: Path) -> tuple[Path | None, list[str]]:
-    """The nearest pyproject.toml at or above `start` that has a [tool.nngate] table, and the
+    """The folder of the nearest pyproject.toml at or above `start` with a [tool.nngate] table, and the
     modules its `workloads` key names; (None, []) where there is none."""
-    for folder in (start, *start.parents):
-        path = folder / PYPROJECT
-        if not path.is_file():
-            continue
-        try:
-            table = tomllib.loads(path.read_text(encoding="utf-8")).get("tool", {}).get("nngate")
-        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
-            raise ConfigError(f"{path}: cannot read it ({error})") from None
-        if table is None:
-            continue
-        names = table.get("workloads", [])
-        if not isinstance(names, list) or not all(isinstance(name, str) for name in names):
-            raise ConfigError(f"{path}: [tool.nngate] workloads must be a list of module names")
-        return folder, names
-    return None, []
+    try:
+        folder, _ = project.settings(start)
+        return folder, project.names(start, "workloads")
+    except project.ProjectError as error:
+        raise ConfigError(str(error)) from None
 
 
 def declare_all(start: Path | None = None) -> None:
@@ -57,7 +46,7 @@ def declare_all(start: Path | None = None) -> None:
     if folder is not None and str(folder) not in sys.path:
         sys.path.insert(0, str(folder))
     for name in names:
-        _import(name, f"{folder / PYPROJECT} [tool.nngate] workloads")
+        _import(name, f"{folder / project.PYPROJECT} [tool.nngate] workloads")
     _searched.add(start)  # only once all imported: a failed import is tried (and reported) again
 
 
