@@ -17,7 +17,7 @@ from nngate.harness.variants import DEFAULT_VARIANT, VARIANTS
 from nngate.history import commands as history
 from nngate.history.store import HistoryError
 from nngate.runtime.processes import INTERRUPTED_EXIT
-from nngate.workloads import get_workload, workloads
+from nngate.workloads import example_call, get_workload, workloads
 from nngate.workloads.config import ConfigError, comma_names, parse_assignments, positive_int
 from nngate.workloads.splits import DataError
 
@@ -27,10 +27,20 @@ def _config(arguments: argparse.Namespace, **defaults):
     return arch, arch.config(**{**defaults, **parse_assignments(arguments.assignments)})
 
 
+def _input_text(config) -> str:
+    """The inputs at batch size 1: from the config's declared shapes where it has them (nothing is
+    built), else from the inputs its workload makes; keyword inputs by name."""
+    if hasattr(config, "input_shapes"):
+        return ", ".join("x".join(map(str, shape)) for shape in config.input_shapes(1))
+    positional, keyword = example_call(config, 1)
+    shown = [*positional, *(f"{name}={'x'.join(map(str, tensor.shape))}" for name, tensor in keyword.items())]
+    return ", ".join(item if isinstance(item, str) else "x".join(map(str, item.shape)) for item in shown)
+
+
 def list_architectures(arguments: argparse.Namespace) -> int:
     for arch in workloads().values():
         config = arch.config()
-        shapes = ", ".join("x".join(map(str, shape)) for shape in config.input_shapes(1))
+        shapes = _input_text(config)
         options = " ".join(
             f"{key}={','.join(map(str, value)) if isinstance(value, list) else value}"
             for key, value in config.options().items()

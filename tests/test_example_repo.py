@@ -56,16 +56,17 @@ def test_every_benchmark_is_judged_ab_strict_and_history_is_recorded_and_ignored
     assert shown.returncode == 0 and "distilbert_classifier" in shown.stdout, shown.stdout + shown.stderr
 
 
-def test_the_console_script_counts_a_model_of_torchvision_and_checks_it(user):
+def test_the_console_script_counts_a_declared_workload_and_any_model_and_checks_them(user):
     python, checkout = user
-    counted = run(
-        python.parent / "nngate",
-        checkout,
-        "count",
-        "torchvision.models:mobilenet_v3_small",
-        "--input-shape",
-        "1,3,96,96",
-        "--check",
-    )
-    assert counted.returncode == 0, counted.stdout + counted.stderr
-    assert "nothing left uncounted" in counted.stdout
+    script = python.parent / "nngate"
+    declared = run(script, checkout, "count", "distilbert_classifier")  # keyword inputs, the generic walk
+    assert declared.returncode == 0 and "nothing left uncounted" in declared.stdout, declared.stdout + declared.stderr
+    checked = run(script, checkout, "count", "mobilenet_v3_small", "--check")
+    assert checked.returncode == 0 and "check passed" in checked.stdout, checked.stdout + checked.stderr
+    named = run(script, checkout, "count", "torchvision.models:mobilenet_v3_small", "--input-shape", "1,3,96,96")
+    assert named.returncode == 0, named.stdout + named.stderr
+    assert _totals(named.stdout) == _totals(checked.stdout)  # the declared workload is that model at that input
+
+
+def _totals(rendered: str) -> str:
+    return next(line for line in rendered.splitlines() if line.startswith("params "))

@@ -3,6 +3,7 @@ points, and the modules a repository names in its pyproject.toml:
 
     [tool.nngate]
     workloads = ["models.workloads"]   # imported from the folder that holds pyproject.toml
+    workloads = ["bench/test_models.py"]   # or a bench file that declares with @workload
 
 A bench file or conftest.py that declares workloads needs neither: pytest imports it. Every
 process the tool starts (A/B sides, counting sides, bisect) runs in a checkout of the revision it
@@ -46,8 +47,22 @@ def declare_all(start: Path | None = None) -> None:
     if folder is not None and str(folder) not in sys.path:
         sys.path.insert(0, str(folder))
     for name in names:
-        _import(name, f"{folder / project.PYPROJECT} [tool.nngate] workloads")
+        named_by = f"{folder / project.PYPROJECT} [tool.nngate] workloads"
+        if name.endswith(".py"):
+            _import_file(folder / name, named_by)
+        else:
+            _import(name, named_by)
     _searched.add(start)  # only once all imported: a failed import is tried (and reported) again
+
+
+def _import_file(path: Path, named_by: str) -> None:
+    """A bench file that declares with @workload, imported as pytest's default import mode does (its
+    folder first on sys.path, its stem as the module name), so that pytest finds it imported already."""
+    if not path.is_file():
+        raise ConfigError(f"cannot import {str(path)!r} ({named_by}): no such file")
+    if str(path.parent) not in sys.path:
+        sys.path.insert(0, str(path.parent))
+    _import(path.stem, named_by)
 
 
 def _import(module: str, named_by: str) -> None:
