@@ -159,3 +159,16 @@ def test_a_side_in_a_checkout_from_before_the_rename_loads_that_checkouts_plugin
     (tmp_path / "models").mkdir()
     (tmp_path / "models" / "plugin.py").write_text("")
     assert plugin_options(tmp_path) == ("-p", "no:nngate.plugin", "-p", "models.plugin")
+
+
+def test_an_installed_packages_entry_point_is_imported_once(declaring_repository, monkeypatch):
+    from importlib.metadata import EntryPoint
+
+    (declaring_repository / "pyproject.toml").write_text("[project]\nname = 'no-table'\n")
+    point = EntryPoint("found", "declares_for_tests", discovery.ENTRY_POINT_GROUP)
+    asked = []
+    monkeypatch.setattr(discovery, "entry_points", lambda group: asked.append(group) or [point])
+    monkeypatch.syspath_prepend(str(declaring_repository))
+    discovery.declare_all(declaring_repository)
+    discovery.declare_all(declaring_repository / "elsewhere")
+    assert "found_for_tests" in workloads() and asked == [discovery.ENTRY_POINT_GROUP]
