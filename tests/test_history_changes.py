@@ -170,3 +170,28 @@ def test_a_commits_level_does_not_move_with_its_round_robins(drawn):
 def test_without_round_robins_a_level_is_the_geometric_mean_of_the_commits_scores(history):
     expected = [statistics.geometric_mean(commit) for commit in history]
     assert levels(history) == pytest.approx(expected, rel=1e-9)
+
+
+def test_a_series_is_keyed_by_the_benchmark_not_its_file_unless_two_files_share_a_name():
+    from nngate.history.series import build
+
+    def row(name: str, run: str, commit: str, score: float) -> dict:
+        return {
+            "name": name,
+            "run_id": run,
+            "commit_sha": commit,
+            "machine_key": "m",
+            "commit_time": commit,
+            "recorded_at": commit,
+            "process_scores": None,
+            "score": score,
+            "dirty": False,
+            "cpu_model": "a CPU",
+        }
+
+    moved = [row("bench/old.py::test_a[x]", "r1", "c1", 1.0), row("bench/new.py::test_a[x]", "r2", "c2", 1.0)]
+    (series,), _ = build(moved, ["c1", "c2"])
+    assert series.name == "test_a[x]" and len(series.points) == 2
+    shared = [row("bench/one.py::test_a[x]", "r1", "c1", 1.0), row("bench/two.py::test_a[x]", "r1", "c1", 2.0)]
+    names = sorted(found.name for found in build(shared, ["c1"])[0])
+    assert names == ["bench/one.py::test_a[x]", "bench/two.py::test_a[x]"]

@@ -26,7 +26,7 @@ class Point:
 
 @dataclass(frozen=True)
 class Series:
-    name: str  # the benchmark's pytest name
+    name: str  # the benchmark's pytest name, without its file where that is unambiguous (identities)
     machine_key: str
     machine: str  # the CPU model, for reading
     points: tuple[Point, ...]
@@ -53,6 +53,18 @@ def _scores(row: dict) -> list[tuple[float, str | None]]:
     return [(row["score"], row.get("round_robin"))]
 
 
+def identities(rows: list[dict]) -> dict[str, str]:
+    """Each benchmark's series name: its pytest name without the file (`test_inference[mlp-bs1-cpu-fp32]`),
+    so that moving or renaming the file does not split its series; its full name where two benchmarks
+    of one run would share the short one (two files with the same test)."""
+    short = {row["name"]: row["name"].partition("::")[2] or row["name"] for row in rows}
+    per_run: dict[tuple, set[str]] = defaultdict(set)
+    for row in rows:
+        per_run[(row["run_id"], short[row["name"]])].add(row["name"])
+    shared = {name for names in per_run.values() if len(names) > 1 for name in names}
+    return {name: name if name in shared else shortened for name, shortened in short.items()}
+
+
 def build(rows: list[dict], order: list[str] | None, select=None) -> tuple[list[Series], int]:
     """Series of the selected rows, and how many runs were left out as off HEAD's first-parent line.
     Without git (order None) points go by commit time."""
@@ -60,14 +72,14 @@ def build(rows: list[dict], order: list[str] | None, select=None) -> tuple[list[
     position = {sha: index for index, sha in enumerate(order or [])}
     grouped: dict[tuple[str, str], dict[str, list[dict]]] = defaultdict(lambda: defaultdict(list))
     left_out = set()
-    for row in rows:
-        if not select(row["name"]):
-            continue
+    selected = [row for row in rows if select(row["name"])]
+    identity = identities(selected)
+    for row in selected:
         commit = row["commit_sha"] or "unversioned"
         if order is not None and commit not in position:
             left_out.add(row["run_id"])
             continue
-        grouped[(row["name"], row["machine_key"])][commit].append(row)
+        grouped[(identity[row["name"]], row["machine_key"])][commit].append(row)
     series = []
     for (name, key), by_commit in sorted(grouped.items()):
 

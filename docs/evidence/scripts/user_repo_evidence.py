@@ -2,13 +2,13 @@
 nngate installed, `pytest --gate-base=HEAD --gate-strict` in a fresh process each time. First N runs of
 unchanged code, then each slowdown committed on top of the base and judged A/B against it, N times.
 
-    .tox/test/bin/python docs/evidence/scripts/user_repo_evidence.py [--runs 5] > docs/evidence/user-repo.log
+    .tox/test/bin/python docs/evidence/scripts/user_repo_evidence.py [--runs 5] [--slowdown-runs 3] \
+        > docs/evidence/user-repo.log
 """
 
 from __future__ import annotations
 
 import argparse
-import re
 import sys
 import tempfile
 import time
@@ -35,14 +35,17 @@ GATE = ("-m", "pytest", "-p", "no:cacheprovider", "--gate-strict", "--benchmark-
 def gate(python: Path, checkout: Path, base: str) -> tuple[int, str, float]:
     started = time.perf_counter()
     done = run(python, checkout, *GATE, f"--gate-base={base}")
-    lines = [line for line in done.stdout.splitlines() if re.match(r"^(benchmark |\S+\[|test_|  \S|gate: )", line)]
+    start = done.stdout.find("nnbench gate")  # the gate's section: its table, the lines under it, the summary
+    lines = [line for line in done.stdout[start:].splitlines()[1:] if not line.startswith("(")]
     return done.returncode, "\n".join(lines), time.perf_counter() - started
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=5)
-    runs = parser.parse_args().runs
+    parser.add_argument("--runs", type=int, default=5, help="unchanged runs (default: 5)")
+    parser.add_argument("--slowdown-runs", type=int, default=3, help="runs of each slowdown (default: 3)")
+    arguments = parser.parse_args()
+    runs, slowdown_runs = arguments.runs, arguments.slowdown_runs
     cpuinfo = Path("/proc/cpuinfo").read_text().splitlines()
     cpu = next(line.split(":", 1)[1].strip() for line in cpuinfo if line.startswith("model name"))
     print(f"# {time.strftime('%Y-%m-%d')}, {cpu}, 1 torch thread; each line one fresh `pytest {' '.join(GATE[3:])}`")
@@ -62,11 +65,11 @@ def main() -> int:
             path.write_text(original.replace(before, after))
             commit_all(checkout, what)
             flagged = 0
-            for attempt in range(1, runs + 1):
+            for attempt in range(1, slowdown_runs + 1):
                 status, table, seconds = gate(python, checkout, base)
                 flagged += status == 1
                 print(f"\n## {what}, run {attempt}: exit {status} ({seconds:.0f} s)\n{table}")
-            print(f"\n{what}: flagged in {flagged} of {runs} runs")
+            print(f"\n{what}: flagged in {flagged} of {slowdown_runs} runs")
             git(checkout, "reset", "-q", "--hard", base)
     return 0
 
