@@ -76,6 +76,7 @@ def test_options_are_read_once_by_name_with_one_default_each(tmp_path):
         "--gate-strict": True,
         "--gate-pairs": 6,
         "--gate-process-pairs": 2,
+        "--gate-unmeasured-spread": 0.03,
         "--instructions": False,
         "--gate-instructions-threshold": 0.01,
         "--device": "cpu",
@@ -93,6 +94,7 @@ def test_options_are_read_once_by_name_with_one_default_each(tmp_path):
             return given[name]
 
     options = GateOptions.from_config(Config())
+    assert options.unmeasured_spread == 0.03
     assert (options.threshold, options.strict, options.max_pairs, options.max_process_pairs, options.device) == (
         0.05,
         True,

@@ -81,7 +81,8 @@ def write_report(paths: list[str], out: str) -> Path:
     if plots:
         parts += ["## Plots", ""] + [f"![{path.stem}]({path.name})" for path in plots] + [""]
     for architecture in sorted({row.architecture for row in rows} | {t[schema.ARCHITECTURE] for t in trainings}):
-        batch = MEMORY_BATCH_SIZES[architecture]
+        timed = [row.batch_size for row in rows if row.architecture == architecture]
+        batch = MEMORY_BATCH_SIZES.get(architecture) or min(timed, default=1)  # a declared workload: its own
         parts += [
             f"## Weights and activations of {architecture} (defaults, batch {batch})",
             "",
