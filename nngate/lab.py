@@ -2,7 +2,7 @@
 full profile's sweeps of its architectures), trains every config it timed, and writes the report,
 end to end into DIR, with progress on stderr.
 
-The benchmarks are the checkout's own `pytest bench`, so the command needs bench/ beside models/.
+The benchmarks are the checkout's own `pytest bench`, so the command runs in a checkout of this suite.
 Training uses the real data where found (--data-dir, $NNBENCH_DATA_DIR) and a synthetic set of the
 same shapes otherwise; the report's environment header says which.
 """
@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 
 from nngate import schema
+from nngate.project import settings
 from nngate.runtime.processes import pytest_command
 from nngate.train_sweep import TaskDataCache, timed_configs, train_all
 from nngate.workloads.splits import DataError
@@ -26,9 +27,12 @@ LABS = {
 
 
 def checkout_root() -> Path:
-    root = Path(__file__).resolve().parent.parent
+    """The suite's checkout the command runs in (the folder of its pyproject.toml's [tool.nngate], else the
+    current folder): the tool is installed elsewhere, the labs' benchmarks are the checkout's."""
+    folder, _ = settings(Path.cwd())
+    root = folder or Path.cwd()
     if not (root / "bench").is_dir():
-        raise DataError(f"the lab commands run a checkout's benchmarks: no bench/ folder beside models/ in {root}")
+        raise DataError(f"the lab commands run a checkout's benchmarks: no bench/ folder in {root}")
     return root
 
 

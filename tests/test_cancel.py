@@ -14,7 +14,6 @@ from pathlib import Path
 
 import pytest
 
-import nngate
 from nngate.gate import instructions
 from nngate.runtime.processes import INTERRUPTED_EXIT
 
@@ -23,6 +22,8 @@ from tiny_bench import FAST
 pytestmark = pytest.mark.integration  # every test here starts processes (pytest, git, valgrind)
 
 SIDE_MARK = "nnbench_probe"  # in the command line of every side process the gate starts
+
+SUITE_ROOT = str(Path(__file__).resolve().parent.parent)  # the suite's models/, for the tiny bench
 
 
 def _processes() -> dict[int, tuple[int, str]]:
@@ -81,7 +82,11 @@ def cancel_when(bench, arguments: list[str], ready, sig: int) -> tuple[int, str,
     process = subprocess.Popen(
         [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", *arguments],
         cwd=bench.path,
-        env={**os.environ, "PYTHONPATH": str(Path(nngate.__file__).parent.parent), "TMPDIR": str(bench.path / "tmp")},
+        env={
+            **os.environ,
+            "PYTHONPATH": str(Path(__file__).resolve().parent.parent),
+            "TMPDIR": str(bench.path / "tmp"),
+        },
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
