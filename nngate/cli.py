@@ -30,11 +30,15 @@ def _config(arguments: argparse.Namespace, **defaults):
 def _input_text(config) -> str:
     """The inputs at batch size 1: from the config's declared shapes where it has them (nothing is
     built), else from the inputs its workload makes; keyword inputs by name."""
+
+    def shape_text(shape) -> str:
+        return "x".join(map(str, shape))
+
     if hasattr(config, "input_shapes"):
-        return ", ".join("x".join(map(str, shape)) for shape in config.input_shapes(1))
+        return ", ".join(shape_text(shape) for shape in config.input_shapes(1))
     positional, keyword = example_call(config, 1)
-    shown = [*positional, *(f"{name}={'x'.join(map(str, tensor.shape))}" for name, tensor in keyword.items())]
-    return ", ".join(item if isinstance(item, str) else "x".join(map(str, item.shape)) for item in shown)
+    shown = [shape_text(tensor.shape) for tensor in positional]
+    return ", ".join(shown + [f"{name}={shape_text(tensor.shape)}" for name, tensor in keyword.items()])
 
 
 def list_architectures(arguments: argparse.Namespace) -> int:

@@ -162,7 +162,7 @@ def _finish(session: pytest.Session) -> Outcome | None:
             pedantic.append(benchmark.fullname)  # its own setup and rounds: the sides cannot time it again
         else:
             gate_session.record_plain(benchmark.fullname, benchmark.extra_info, benchmark.stats.q1)
-    gate_session.plain_timed = sorted(pedantic)
+    gate_session.pedantic_timed = sorted(pedantic)
     try:
         return gate_session.finish()
     except KeyboardInterrupt:  # SIGINT, or SIGTERM through interrupt_on_sigterm: every `finally` below has run

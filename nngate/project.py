@@ -37,19 +37,20 @@ def settings(start: Path) -> tuple[Path | None, dict]:
     return None, {}
 
 
-def names(start: Path, key: str) -> list[str]:
-    """The list of strings under `key` in the [tool.nngate] table; a wrong type names the file."""
+def names(start: Path, key: str) -> tuple[Path | None, list[str]]:
+    """The folder of the nearest [tool.nngate] table (settings) and the list of strings under its `key`;
+    a wrong type names the file."""
     folder, table = settings(start)
     value = table.get(key, [])
     if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
         raise ProjectError(f"{folder / PYPROJECT}: [tool.nngate] {key} must be a list of strings")
-    return value
+    return folder, value
 
 
 def benchmark_paths(root: Path) -> list[str]:
     """What a command of ours collects benchmarks from in the checkout at `root` (see the docstring):
     an empty list leaves the choice to pytest's own configuration."""
-    configured = names(root, "benchmarks")
+    _, configured = names(root, "benchmarks")
     if configured:
         return configured
     return [DEFAULT_BENCHMARKS] if (root / DEFAULT_BENCHMARKS).is_dir() else []

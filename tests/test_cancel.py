@@ -23,8 +23,6 @@ pytestmark = pytest.mark.integration  # every test here starts processes (pytest
 
 SIDE_MARK = "nnbench_probe"  # in the command line of every side process the gate starts
 
-SUITE_ROOT = str(Path(__file__).resolve().parent.parent)  # the suite's models/, for the tiny bench
-
 
 def _processes() -> dict[int, tuple[int, str]]:
     """Every process now: pid -> (parent pid, command line)."""
@@ -82,18 +80,14 @@ def cancel_when(bench, arguments: list[str], ready, sig: int) -> tuple[int, str,
     process = subprocess.Popen(
         [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", *arguments],
         cwd=bench.path,
-        env={
-            **os.environ,
-            "PYTHONPATH": str(Path(__file__).resolve().parent.parent),
-            "TMPDIR": str(bench.path / "tmp"),
-        },
+        env={**os.environ, "TMPDIR": str(bench.path / "tmp")},  # PYTHONPATH has the suite's root (conftest.py)
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
         start_new_session=True,
         preexec_fn=_sigint_taken,
     )
-    deadline = time.monotonic() + 300  # (PYTHONPATH: the code under test; TMPDIR: the run's own)
+    deadline = time.monotonic() + 300  # (TMPDIR: the run's own)
     while not ready(sides := side_processes(process.pid)):
         assert process.poll() is None and time.monotonic() < deadline, "the run ended before it could be cancelled"
         time.sleep(0.05)

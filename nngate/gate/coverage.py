@@ -19,20 +19,20 @@ UNJUDGED = (Verdict.NEW, Verdict.NOT_COMPARABLE)
 NAMES_SHOWN = 3  # benchmarks named per reason; the rest are counted
 
 
-PLAIN = "timed with benchmark.pedantic"
+PEDANTIC = "timed with benchmark.pedantic"
 
 
 def unjudged(
-    selected: Iterable[str], verdicts: list[BenchmarkVerdict] | None, plain_timed: set[str] = frozenset()
+    selected: Iterable[str], verdicts: list[BenchmarkVerdict] | None, pedantic_timed: set[str] = frozenset()
 ) -> dict[str, str]:
     """Each selected benchmark the gate did not judge, with why: "not timed", timed by the fixture
-    with benchmark.pedantic (`plain_timed`: timed, but never judged), "new" or "not comparable"."""
+    with benchmark.pedantic (`pedantic_timed`: timed, but never judged), "new" or "not comparable"."""
     given = {verdict.name: verdict for verdict in verdicts or ()}
     reasons = {}
     for name in selected:
         verdict = given.get(name)
         if verdict is None:
-            reasons[name] = PLAIN if name in plain_timed else "not timed"
+            reasons[name] = PEDANTIC if name in pedantic_timed else "not timed"
         elif verdict.verdict in UNJUDGED:
             reasons[name] = verdict.text
     return reasons

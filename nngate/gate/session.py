@@ -57,7 +57,7 @@ class GateSession:
     run_lines: list[str] = field(default_factory=list)  # what the A/B runner and the instruction counting did
     counting: dict[str, CountingChoice] = field(default_factory=dict)  # --instructions: counted or timed only, why
     plain: set[str] = field(default_factory=set)  # selected tests that call pytest-benchmark's fixture directly
-    plain_timed: list[str] = field(default_factory=list)  # those timed with benchmark.pedantic: never judged
+    pedantic_timed: list[str] = field(default_factory=list)  # those timed with benchmark.pedantic: never judged
 
     @property
     def reports(self) -> bool:
@@ -95,11 +95,11 @@ class GateSession:
             )
         if plan is None:  # not gating: the instruction counts alone
             return Outcome(None, self._lines([]), 0)
-        notes = list(plan.notes) + self._plain_note()
+        notes = list(plan.notes) + self._pedantic_note()
         if not self.measured or isinstance(plan, NoComparison):
             if isinstance(plan, NoComparison):
                 notes.append(plan.reason)
-            elif not self.plain_timed:  # where plain tests were timed, their note above says what was
+            elif not self.pedantic_timed:  # where pedantic tests were timed, their note above says what was
                 notes.append(NOTHING_TIMED)
             return self._outcome(self._lines(notes), None)
         try:
@@ -129,15 +129,15 @@ class GateSession:
         outcome = self._outcome([render(*args), *self.run_lines, *notes], verdicts, failed)
         return replace(outcome, markdown=markdown(*args))
 
-    def _plain_note(self) -> list[str]:
+    def _pedantic_note(self) -> list[str]:
         """The benchmarks a test timed with benchmark.pedantic, named: their own setup and rounds cannot
         be timed again or A/B, and the gate says so rather than pass them in silence."""
-        if not self.plain_timed:
+        if not self.pedantic_timed:
             return []
-        names = ", ".join(short_name(name) for name in self.plain_timed[: coverage.NAMES_SHOWN])
-        more = len(self.plain_timed) - coverage.NAMES_SHOWN
+        names = ", ".join(short_name(name) for name in self.pedantic_timed[: coverage.NAMES_SHOWN])
+        more = len(self.pedantic_timed) - coverage.NAMES_SHOWN
         return [
-            f"gate: {len(self.plain_timed)} benchmark(s) {coverage.PLAIN} were not judged "
+            f"gate: {len(self.pedantic_timed)} benchmark(s) {coverage.PEDANTIC} were not judged "
             f"(the gate judges `benchmark(fn)` and `measure`): {names}" + (f" and {more} more" if more > 0 else "")
         ]
 
@@ -147,7 +147,7 @@ class GateSession:
             lines = [*lines, "gate: --gate-strict: nothing was judged; the run fails"]
             failed = True
         elif self.options.strict and (
-            reasons := coverage.unjudged(self.selected or list(self.measured), verdicts, set(self.plain_timed))
+            reasons := coverage.unjudged(self.selected or list(self.measured), verdicts, set(self.pedantic_timed))
         ):
             lines = [*lines, coverage.strict_failure(reasons, len(self.selected or self.measured))]
             failed = True

@@ -28,8 +28,7 @@ def declaring_modules(start: Path) -> tuple[Path | None, list[str]]:
     """The folder of the nearest pyproject.toml at or above `start` with a [tool.nngate] table, and the
     modules its `workloads` key names; (None, []) where there is none."""
     try:
-        folder, _ = project.settings(start)
-        return folder, project.names(start, "workloads")
+        return project.names(start, "workloads")
     except project.ProjectError as error:
         raise ConfigError(str(error)) from None
 
