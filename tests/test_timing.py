@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import subprocess
 import sys
 from pathlib import Path
@@ -86,3 +87,39 @@ def test_machine_class_names_the_cpu_count():
     import os
 
     assert f"-{os.cpu_count()}cpu-cpu" in machine.machine_class(torch.device("cpu"))
+
+
+def test_pytest_benchmark_calibrates_on_a_warm_call_after_the_references(monkeypatch):
+    """pytest-benchmark sizes its rounds from its first call (rounds = max_time / that call's time): the
+    calls just before it must be warm-up calls of the same body, not the references' cache-flushing
+    stream, or a small call is sampled for a tenth of its window (issue 31)."""
+    from nngate.harness import measure
+    from nngate.harness.cases import Case
+
+    events: list[str] = []
+    monkeypatch.setattr(timing, "reference_seconds", lambda device=None: events.append("reference") or 1e-3)
+    monkeypatch.setattr(timing, "memory_reference_seconds", lambda: events.append("memory reference") or 1e-3)
+    prepare = measure.prepare
+
+    def counted_prepare(*arguments):
+        prepared = prepare(*arguments)
+        body = prepared.body
+        return dataclasses.replace(prepared, body=lambda: events.append("call") or body())
+
+    monkeypatch.setattr(measure, "prepare", counted_prepare)
+
+    class FirstCallOnly:  # stands in for pytest-benchmark: records where its calibrating call falls
+        extra_info: dict = {}
+        stats = None
+
+        def __call__(self, function):
+            events.append("benchmark")
+            function()
+
+    measure.measure_case(FirstCallOnly(), Case("mlp", 1, (("hidden", "8"),)), "inference", torch.device("cpu"), "fp32")
+    start = events.index("benchmark")
+    before = events[:start]
+    assert "memory reference" in before and "reference" in before
+    last_reference = max(index for index, event in enumerate(before) if event != "call")
+    assert len(before) - last_reference - 1 >= 3, events  # at least warm_up's three calls in between
+    assert events[start + 1] == "call"

@@ -30,6 +30,17 @@ class Measurement:
     rounds: int
 
 
+def warm_then_time(benchmark, timed: Callable[[], object]) -> None:
+    """Warm up, then let pytest-benchmark time `timed` at once. Its calibration sizes the run from one
+    call (rounds = max_time / that call's time), so that call must be a warm one: after the
+    references' 48 MB stream it took 0.85-1.08 ms for calls whose median is 0.08-0.33 ms (AMD EPYC
+    Zen 3), and small calls were sampled for about 0.1 s instead of 1 s, a window short enough to
+    sit in one of the machine's fast or slow periods: a figure that changed mode from process to
+    process (issue 31, docs/evidence/process-modes.md)."""
+    warm_up(timed)
+    benchmark(timed)
+
+
 def measure_case(
     benchmark, case: Case, mode: str, device: torch.device, dtype: str, peaks: Callable[[], dict] | None = None
 ) -> Measurement | None:
@@ -42,8 +53,7 @@ def measure_case(
     with peak_memory(device, info):  # first, with the allocator's defaults
         timed()
     with retained_allocations():
-        warm_up(timed)
-        _, reference, memory_reference = bracketed(lambda: benchmark(timed), device)
+        _, reference, memory_reference = bracketed(lambda: warm_then_time(benchmark, timed), device)
     stats = getattr(getattr(benchmark, "stats", None), "stats", None)
     if stats is None:
         return None

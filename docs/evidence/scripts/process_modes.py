@@ -3,6 +3,8 @@
 Ways (`--ways`, comma-separated; each runs `--runs` fresh processes in turn, interleaved):
 
 * `suite`:   `pytest bench -k EXPR` as a user runs it, pytest-benchmark's median from its JSON;
+* `suite@REV`: the same in a temporary git worktree of REV (removed at the end): before and after a
+             change, interleaved, so that both meet the same periods of the machine;
 * `loop`:    a plain loop: the model built, one input, inference_mode, rounds of calls, the median;
 * `harness`: the suite's own measure_case (prepare, peak memory, retained allocations, warm-up,
              the bracketing references) with the timing done by the plain loop instead of
@@ -10,7 +12,9 @@ Ways (`--ways`, comma-separated; each runs `--runs` fresh processes in turn, int
              references, ops), to find which one moves the number.
 
 For each benchmark and way: the median of each process, their median, and the largest distance
-of one process from that median. Run from the repository's root:
+of one process from that median; for the suite's ways also the time its rounds spanned (the
+stats' total): pytest-benchmark sizes a run from its first call, max_time / that call's time.
+Run from the repository's root:
 
     python docs/evidence/scripts/process_modes.py --runs 10 --ways suite,loop,harness
 """
@@ -31,6 +35,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[3]
 CASES = ("mlp", "cnn", "bow_mlp")  # bs1 inference: the small calls the issue saw split in two
+WINDOWS: dict[str, dict[str, list[float]]] = {}  # folder -> benchmark -> each process's total timed seconds
 ROUNDS_SECONDS = 1.0  # pytest-benchmark's default max_time: about as many calls as it makes
 
 
@@ -67,12 +72,13 @@ class LoopBenchmark:
 def child(way: str) -> dict[str, float]:
     import torch
 
-    from models import build_from_config, make_config
-    from models.data.synthetic import example_inputs
+    sys.path.insert(0, str(ROOT))  # the suite's models/ is not installed: it lives in the checkout
+    import models  # noqa: F401  (declares the suite's five workloads)
     from nngate.harness import measure
     from nngate.harness.cases import Case
     from nngate.harness.timing import warm_up
     from nngate.harness.training import forward
+    from nngate.workloads import build_from_config, example_inputs, make_config
 
     torch.set_num_threads(1)
     medians = {}
@@ -106,19 +112,25 @@ def child(way: str) -> dict[str, float]:
     return medians
 
 
-def suite_run() -> dict[str, float]:
+def suite_run(folder: Path = ROOT) -> dict[str, float]:
     expression = "bs1 and inference and (" + " or ".join(f"{arch}-" for arch in CASES) + ")"
     with tempfile.TemporaryDirectory(prefix="process-modes-") as scratch:
         output = Path(scratch) / "run.json"
         command = [sys.executable, "-m", "pytest", "bench", "-q", "-p", "no:cacheprovider", "-k", expression]
-        subprocess.run([*command, f"--benchmark-json={output}"], cwd=ROOT, check=True, capture_output=True)
+        subprocess.run([*command, f"--benchmark-json={output}"], cwd=folder, check=True, capture_output=True)
         document = json.loads(output.read_text())
+    for entry in document["benchmarks"]:
+        WINDOWS.setdefault(str(folder), {}).setdefault(entry["extra_info"]["architecture"], []).append(
+            entry["stats"]["total"]
+        )
     return {entry["extra_info"]["architecture"]: entry["stats"]["median"] for entry in document["benchmarks"]}
 
 
-def one_process(way: str) -> dict[str, float]:
+def one_process(way: str, worktrees: dict[str, Path]) -> dict[str, float]:
     if way == "suite":
         return suite_run()
+    if way in worktrees:
+        return suite_run(worktrees[way])
     output = subprocess.run(
         [sys.executable, __file__, "--child", way], cwd=ROOT, check=True, capture_output=True, text=True
     ).stdout
@@ -135,13 +147,30 @@ def main() -> None:
         print(json.dumps(child(options.child)))
         return
     ways = options.ways.split(",")
-    print(f"{cpu_model()}; {options.runs} fresh processes per way, interleaved; 1 thread; bs1 inference; µs")
+    with contextlib.ExitStack() as stack:
+        worktrees = {way: stack.enter_context(worktree(way.partition("@")[2])) for way in ways if "@" in way}
+        report(ways, options.runs, worktrees)
+
+
+@contextlib.contextmanager
+def worktree(revision: str):
+    folder = Path(tempfile.mkdtemp(prefix="process-modes-tree-")) / "tree"
+    subprocess.run(["git", "worktree", "add", "--detach", "-q", str(folder), revision], cwd=ROOT, check=True)
+    try:
+        yield folder
+    finally:
+        subprocess.run(["git", "worktree", "remove", "--force", str(folder)], cwd=ROOT, check=False)
+        folder.parent.rmdir()
+
+
+def report(ways: list[str], runs: int, worktrees: dict[str, Path]) -> None:
+    print(f"{cpu_model()}; {runs} fresh processes per way, interleaved; 1 thread; bs1 inference; µs")
     medians: dict[str, dict[str, list[float]]] = {way: {arch: [] for arch in CASES} for way in ways}
-    for run in range(options.runs):
+    for run in range(runs):
         for way in ways:
-            for arch, median in one_process(way).items():
+            for arch, median in one_process(way, worktrees).items():
                 medians[way][arch].append(median * 1e6)
-        print(f"  run {run + 1} of {options.runs} done", file=sys.stderr)
+        print(f"  run {run + 1} of {runs} done", file=sys.stderr)
     print(f"{'way':<28} {'benchmark':<8} {'median':>7} {'worst':>7} {'max/min':>7}  per process")
     for way in ways:
         for arch in CASES:
@@ -151,6 +180,10 @@ def main() -> None:
             spread = max(values) / min(values)
             listed = " ".join(f"{value:.1f}" for value in values)
             print(f"{way:<28} {arch:<8} {middle:7.1f} {worst:7.1%} {spread:7.3f}  {listed}")
+    for way in ways:
+        folder = str(worktrees.get(way, ROOT)) if way.startswith("suite") else None
+        for arch, totals in WINDOWS.get(folder, {}).items():
+            print(f"{way:<28} {arch:<8} seconds its rounds spanned: " + " ".join(f"{t:.2f}" for t in totals))
 
 
 if __name__ == "__main__":
