@@ -178,6 +178,7 @@ VERBS = {
     "bisect": bisect.run,
     "record-baseline": record_baseline.run,
     "measure-spread": measure_spread.run,
+    "spreads": measure_spread.show,
 }
 
 

@@ -2,6 +2,7 @@
 
     python -m models measure-spread --runs 4 --process-pairs 3            # 12 process pairs a benchmark
     python -m models measure-spread --runs 2 --process-pairs 3 --write    # and record them for the gate
+    python -m models spreads [--all]                                      # the recorded ones, per CPU met
 
 Each run is one A/B comparison of the working tree with a base revision (default HEAD: the same
 code), every benchmark timed by exactly --process-pairs fresh process pairs (none settles early),
@@ -25,6 +26,7 @@ from nngate.gate.ab import ABRunner
 from nngate.gate.options import DEFAULT_MAX_PAIRS, DEFAULT_THRESHOLD
 from nngate.gate.process_pairs import spread_of
 from nngate.gate.spread import Spreads, load_recorded, spreads_file, with_machine
+from nngate.gate.spread_table import spread_table
 from nngate.project import benchmark_paths
 from nngate.runtime.git import RevisionError, resolve_revision
 from nngate.runtime.machine import fingerprint
@@ -51,6 +53,22 @@ def add_parser(verbs) -> None:
         nargs="*",
         help="what to collect (default: [tool.nngate] benchmarks, else bench/, else pytest's own)",
     )
+    shown = verbs.add_parser(
+        "spreads", help="the recorded process spreads, per CPU met: the benchmarks that move more than the threshold"
+    )
+    shown.add_argument("--all", action="store_true", help="every recorded benchmark, not only those over it")
+    shown.add_argument(
+        "--threshold", type=float, default=DEFAULT_THRESHOLD, metavar="F", help="(default: 0.05, the gate's)"
+    )
+
+
+def show(arguments: argparse.Namespace) -> int:
+    """Print .benchmarks/spreads.json as the README's table; nothing is measured."""
+    path = spreads_file(Path.cwd())
+    if path.exists() and not load_recorded(path):
+        raise SpreadError(f"spreads: {path} holds no machine's spreads (unreadable, or not a spreads file)")
+    print(spread_table(load_recorded(path), arguments.threshold, every=arguments.all))
+    return 0
 
 
 def run(arguments: argparse.Namespace) -> int:

@@ -4,16 +4,25 @@ Inputs are pytest-benchmark JSON files (`--benchmark-json`, or saved under .benc
 training JSON from `python -m models train --json` (one object, or a list of them). A training
 run joins a benchmark row when architecture, config and batch size are equal (the labs trained at
 each batch size they timed); of several such runs, the one with the most epochs.
+
+Several files may hold the same benchmark timed on the same machine with the same settings: fresh
+processes of one run, as `nngate record-baseline` or a loop of `pytest bench` makes them. Such rows
+become one, whose figure is the median of their medians and which keeps each process's median: a
+small call's median moves between fresh processes (docs/evidence/process-modes.md), and one file's
+figure would be a coin toss the reader cannot see. A baseline merged by record-baseline carries its
+processes' scores the same way.
 """
 
 from __future__ import annotations
 
 import json
+import statistics
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from nngate import schema
 from nngate.result_files import UnreadableFile, benchmark_list, read_json
+from nngate.runtime.machine import machine_part_of
 from nngate.workloads import make_config, workloads
 from nngate.workloads.splits import DataError
 
@@ -31,6 +40,9 @@ class ResultRow:
     varied: dict = field(default_factory=dict)  # options that differ from the architecture's defaults
     context: dict = field(default_factory=dict)  # where and how it was timed (see `run_context`)
     quartiles: tuple[float, float] | None = None  # pytest-benchmark's q1 and q3 of the round times
+    node_id: str = ""  # pytest's node id, as .benchmarks/spreads.json names a benchmark
+    processes: tuple[float, ...] = ()  # each fresh process's figure (s), where the results hold several
+    process_contexts: tuple[dict, ...] = ()  # and the run context of each (the header lists every file)
 
     @property
     def items_per_second(self) -> float:
@@ -58,6 +70,7 @@ def _key(architecture: str, config: dict) -> str:
 
 
 RESULT_FILE = "result file"  # a run context's key: the file it was read from
+MACHINE = "machine"  # a run context's key: the fingerprint's machine part (None for files from before them)
 PEAK_FIGURES = "peak figures"  # a run context's key: the measured peaks as recorded (the header shows "peaks")
 
 
@@ -81,6 +94,7 @@ def run_context(document: dict) -> dict:
         "date": (document.get("datetime") or "")[:10] or None,
         "peaks": peaks_text(recorded.get(schema.PEAKS)),
         PEAK_FIGURES: recorded.get(schema.PEAKS),  # the figures themselves, for the roofline plot
+        MACHINE: machine_part_of(document),
     }
 
 
@@ -130,6 +144,35 @@ def load_results(paths: list[str]) -> tuple[list[ResultRow], list[dict]]:
                 {key: value for key, value in config.items() if defaults.get(key) != value},
                 environment,
                 _quartiles(bench["stats"]),
+                bench.get("fullname", bench["name"]),
+                tuple(extra.get(schema.PROCESS_SCORES) or ()),
             )
         )
-    return rows, trainings
+    return merged_processes(rows), trainings
+
+
+def _same_timing(row: ResultRow) -> str:
+    """What makes two rows the same figure from two processes: the benchmark, how it ran, and where."""
+    where = row.context.get(MACHINE) or row.context.get("CPU")
+    settings = [row.context.get("threads"), row.context.get("torch")]
+    return json.dumps([row.node_id, row.variant, row.workload, where, *settings])
+
+
+def merged_processes(rows: list[ResultRow]) -> list[ResultRow]:
+    """One row per figure: rows of the same benchmark and machine from several files become the row
+    whose median is nearest the median of their medians, with that median and every process's."""
+    groups: dict[str, list[ResultRow]] = {}
+    for row in rows:
+        groups.setdefault(_same_timing(row), []).append(row)
+    merged = []
+    for group in groups.values():
+        if len(group) == 1:
+            merged.append(group[0])
+            continue
+        medians = tuple(row.median_seconds for row in group)
+        middle = statistics.median(medians)
+        typical = min(group, key=lambda row: abs(row.median_seconds - middle))
+        typical.median_seconds, typical.processes = middle, medians
+        typical.process_contexts = tuple(row.context for row in group)
+        merged.append(typical)
+    return merged

@@ -105,3 +105,12 @@ def test_the_readme_sample_is_the_table_the_gate_prints_now():
     assert header.split() == list(HEADER)
     summary = next(line for line in sample if line.startswith("gate: ") and "regression(s) of" in line)
     assert f"threshold +{DEFAULT_THRESHOLD:.0%} time" in summary
+
+
+def test_the_readmes_table_of_spreads_is_the_recorded_one():
+    from nngate.gate.spread import load_recorded, spreads_file
+    from nngate.gate.spread_table import spread_table
+
+    readme = (ROOT / "README.md").read_text()
+    shown = readme.split("<!-- spreads: begin (nngate spreads) -->\n", 1)[1].split("\n<!-- spreads: end -->", 1)[0]
+    assert shown == spread_table(load_recorded(spreads_file(ROOT)), DEFAULT_THRESHOLD)

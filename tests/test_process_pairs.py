@@ -4,6 +4,7 @@ the runner's one-process-pair step is scripted here."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -164,3 +165,39 @@ def test_spreads_are_this_machines_own_else_the_widest_recorded_and_a_bad_file_i
     broken.write_text("{not json")
     assert load_recorded(broken) == [] and load_recorded(tmp_path / "missing.json") == []
     assert spreads_for(here, []).by_name == {}
+
+
+def test_the_spread_table_names_each_benchmark_over_the_threshold_on_any_machine_widest_first():
+    from nngate.gate.spread_table import spread_table
+
+    zen3 = {"cpu_model": "AMD EPYC", "cpu_family": "25", "cpu_model_number": "1", "isa": "AVX2", "logical_cores": 2}
+    xeon = {**zen3, "cpu_model": "Intel Xeon", "cpu_family": "6", "cpu_model_number": "207", "isa": "AVX512"}
+    recorded = [
+        {"machine": zen3, "about": "day one", "spreads": {"f.py::a": 0.30, "f.py::b": 0.02, "f.py::c": 0.04}},
+        {"machine": xeon, "about": "day two", "spreads": {"f.py::b": 0.09}},
+    ]
+    table = spread_table(recorded, 0.05).splitlines()
+    assert table[0] == (
+        "| benchmark | AMD EPYC (family 25 model 1, AVX2, 2 cores) | Intel Xeon (family 6 model 207, AVX512, 2 cores) |"
+    )
+    assert table[2:4] == ["| `a` | 30.0% | - |", "| `b` | 2.0% | 9.0% |"]  # c stays within 5% everywhere
+    assert "The other 1 benchmark(s) stay within 5% on every machine measured." in table
+    assert "- Intel Xeon (family 6 model 207, AVX512, 2 cores): day two" in table
+    assert "| `c` | 4.0% | - |" in spread_table(recorded, 0.05, every=True).splitlines()
+    assert "(none over the threshold)" in spread_table(recorded, 0.5)
+    assert "nngate measure-spread --write" in spread_table([], 0.05)
+
+
+def test_the_spreads_command_prints_the_recorded_table_and_a_foreign_file_is_one_line(tmp_path, monkeypatch, capsys):
+    from nngate.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    assert main(["spreads"]) == 0 and "No process spreads recorded" in capsys.readouterr().out
+    (tmp_path / ".benchmarks").mkdir()
+    spreads = tmp_path / ".benchmarks" / "spreads.json"
+    spreads.write_text(json.dumps({"machines": [{"machine": {"cpu_model": "X"}, "spreads": {"f.py::a": 0.2}}]}))
+    assert main(["spreads"]) == 0 and "| `a` | 20.0% |" in capsys.readouterr().out
+    spreads.write_text('{"benchmarks": []}')  # a pytest-benchmark file in the wrong place
+    assert main(["spreads"]) == 2
+    error = capsys.readouterr().err
+    assert error.startswith("spreads: ") and len(error.strip().splitlines()) == 1

@@ -214,3 +214,65 @@ def test_train_sweep_leaves_out_configs_no_bundled_training_set_fits(tmp_path, c
     (tmp_path / "resnet.json").write_text(json.dumps({"benchmarks": [bench]}))
     assert main(["train-sweep", str(tmp_path / "resnet.json"), "--out", str(tmp_path / "t.json")]) == 2
     assert "no inference benchmark of a trainable architecture" in capsys.readouterr().err  # 3x224x224 is not MNIST
+
+
+def _scaled_copy(results, path, factor: float, **machine_changes) -> dict[str, float]:
+    """bench.json with every median times `factor` (another fresh process of the same run), written to
+    `path`; returns the original medians by benchmark name."""
+    document = json.loads((results / "bench.json").read_text())
+    medians = {bench["name"]: bench["stats"]["median"] for bench in document["benchmarks"]}
+    for bench in document["benchmarks"]:
+        bench["stats"]["median"] *= factor
+    document["machine_info"]["nnbench"]["fingerprint"]["machine"].update(machine_changes)
+    path.write_text(json.dumps(document))
+    return medians
+
+
+def test_a_benchmark_in_several_result_files_is_one_figure_the_median_of_their_medians_with_its_spread(
+    results, tmp_path, monkeypatch
+):
+    monkeypatch.chdir(tmp_path)  # no .benchmarks/spreads.json here: the spreads come from the files alone
+    medians = _scaled_copy(results, tmp_path / "second.json", 1.2)
+    _scaled_copy(results, tmp_path / "third.json", 1.02)
+    files = [str(results / "bench.json"), str(tmp_path / "second.json"), str(tmp_path / "third.json")]
+    rows, _ = load_results(files)
+    assert sorted(row.name for row in rows) == sorted(medians)
+    for row in rows:
+        first = medians[row.name]
+        assert sorted(row.processes) == pytest.approx([first, first * 1.02, first * 1.2])
+        assert row.median_seconds == pytest.approx(first * 1.02)  # the median of the three, not the last file's
+    report = write_report(files, str(tmp_path / "out")).read_text()
+    widest = f"{1.2 / 1.02 - 1:.1%} (3 processes)"  # the slowest process against the median of them all
+    assert report.count(widest) == 2 * len(medians)  # each row's cell, and each named in the section
+    assert all(f"- {name}: {medians[name] * 1.02 * 1e3:.3f} ms, {widest}" in report for name in medians)
+
+
+def test_results_of_two_machines_stay_two_figures(results, tmp_path):
+    _scaled_copy(results, tmp_path / "other.json", 2.0, cpu_model="Another CPU")
+    rows, _ = load_results([str(results / "bench.json"), str(tmp_path / "other.json")])
+    assert len(rows) == 2 * len(json.loads((results / "bench.json").read_text())["benchmarks"])
+    assert all(row.processes == () for row in rows)
+
+
+def test_a_single_process_figure_takes_the_spread_measured_for_its_machine_else_says_it_is_not_known(
+    results, tmp_path, monkeypatch
+):
+    from nngate.report.spreads import figure_spread, recorded_spreads, spread_cell
+    from nngate.runtime.machine import machine_part_of
+
+    document = json.loads((results / "bench.json").read_text())
+    node = document["benchmarks"][0]["fullname"]
+    monkeypatch.chdir(tmp_path)
+    rows, _ = load_results([str(results / "bench.json")])
+    assert {spread_cell(figure_spread(row, recorded_spreads())) for row in rows} == {"one process: not known"}
+    (tmp_path / ".benchmarks").mkdir()
+    entries = [
+        {"machine": {**machine_part_of(document), "cpu_model": "Another CPU"}, "spreads": {node: 0.5}},
+        {"machine": machine_part_of(document), "about": "today", "spreads": {node: 0.123}},
+    ]
+    (tmp_path / ".benchmarks" / "spreads.json").write_text(json.dumps({"machines": entries}))
+    cells = {row.node_id: spread_cell(figure_spread(row, recorded_spreads())) for row in rows}
+    assert cells[node] == "12.3% (measure-spread on this CPU)"  # this machine's, never another CPU's
+    assert [cell for name, cell in cells.items() if name != node] == ["one process: not known"]
+    report = write_report([str(results / "bench.json")], str(tmp_path / "out")).read_text()
+    assert f"- {document['benchmarks'][0]['name']}: " in report and "Moving more than 5%" in report

@@ -58,14 +58,15 @@ def load_recorded(path: Path) -> list[dict]:
     return [entry for entry in machines if isinstance(entry, dict) and isinstance(entry.get("spreads"), dict)]
 
 
+def entry_for(machine: dict | None, recorded: list[dict]) -> dict | None:
+    """The recorded entry of exactly this machine part (a fingerprint's, as a dict), or None."""
+    return next((entry for entry in recorded if machine and entry.get("machine") == machine), None)
+
+
 def spreads_for(machine: Fingerprint, recorded: list[dict]) -> Spreads:
     """This machine's own spreads where recorded, else the widest of every recorded machine."""
-    here = asdict(machine.machine)
-    for entry in recorded:
-        if entry.get("machine") == here:
-            return Spreads(
-                dict(entry["spreads"]), f"process spreads measured on this machine ({entry.get('about', '')})"
-            )
+    if entry := entry_for(asdict(machine.machine), recorded):
+        return Spreads(dict(entry["spreads"]), f"process spreads measured on this machine ({entry.get('about', '')})")
     if not recorded:
         return Spreads()
     widest: dict[str, float] = {}

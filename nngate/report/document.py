@@ -5,9 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 from nngate import schema
+from nngate.gate.options import DEFAULT_THRESHOLD
 from nngate.report.answers import batching_answers, sweep_answers
 from nngate.report.plots import write_plots
 from nngate.report.roofline import write_roofline
+from nngate.report.spreads import recorded_spreads, spread_notes
 from nngate.report.tables import MEMORY_BATCH_SIZES, bert_gemm_listing, layer_table, sweep_tables, training_table
 from nngate.report.variants import variant_answers, variant_table
 from nngate.results import RESULT_FILE, load_results
@@ -21,11 +23,12 @@ def environment_header(rows: list, trainings: list[dict]) -> list[str]:
         seen = sorted({str(value) for value in found if value not in (None, "")})
         return ", ".join(seen) if seen else "not recorded"
 
+    contexts = [context for row in rows for context in (row.process_contexts or (row.context,))]
     lines = [
-        f"- {key}: {values(key, (row.context.get(key) for row in rows))}"
+        f"- {key}: {values(key, (context.get(key) for context in contexts))}"
         for key in ("CPU", "threads", "torch", "profile", "date")
     ]
-    peaks = {row.context.get(RESULT_FILE): row.context.get("peaks") for row in rows if row.context.get("peaks")}
+    peaks = {context.get(RESULT_FILE): context.get("peaks") for context in contexts if context.get("peaks")}
     if len(set(peaks.values())) > 1:  # each file's own, labelled: two machines' peaks never run together
         lines += ["- peaks, per result file:", *(f"  - {file}: {text}" for file, text in sorted(peaks.items()))]
     else:
@@ -35,6 +38,23 @@ def environment_header(rows: list, trainings: list[dict]) -> list[str]:
     if trainings:
         lines.append(f"- training data: {values('data', (run.get(schema.DATA_SOURCE) for run in trainings))}")
     return ["## Environment", "", *lines]
+
+
+def spread_section(rows: list, recorded: list[dict]) -> list[str]:
+    """Which figures move more than the gate's threshold between fresh processes, and how to steady them."""
+    over = spread_notes(rows, recorded, DEFAULT_THRESHOLD)
+    parts = [
+        "## How far the figures move between processes",
+        "",
+        "A figure's spread is how far one fresh process's median sat from the median of them all, from the "
+        "result files given (each a fresh process) or, for a single one, from `nngate measure-spread` on the "
+        "CPU that timed it (.benchmarks/spreads.json here). To steady a figure, time it in several fresh "
+        "processes and pass every result file: the report takes the median of their medians.",
+        "",
+    ]
+    if over:
+        return [*parts, f"Moving more than {DEFAULT_THRESHOLD:.0%}:", "", *(f"- {line}" for line in over), ""]
+    return [*parts, f"No figure with a known spread moves more than {DEFAULT_THRESHOLD:.0%}.", ""]
 
 
 def write_report(paths: list[str], out: str) -> Path:
@@ -47,6 +67,7 @@ def write_report(paths: list[str], out: str) -> Path:
         rows,
         [row for row in rows if row.variant == schema.DEFAULT_VARIANT],
     )  # the labs' sections: eager
+    recorded = recorded_spreads()
     plots = write_plots(rows, folder)
     roofline = write_roofline(every_variant, folder / "roofline.png")
     parts = [
@@ -55,13 +76,15 @@ def write_report(paths: list[str], out: str) -> Path:
         *environment_header(every_variant, trainings),
         "",
         f"From {len(paths)} result file(s): {len(every_variant)} benchmark rows, {len(trainings)} training runs. "
-        "Times are pytest-benchmark medians; MACs are the analytic `complete` view (one multiply-add each).",
+        "Times are pytest-benchmark medians (of a benchmark in several result files, the median of their "
+        "medians); MACs are the analytic `complete` view (one multiply-add each).",
         "",
+        *spread_section(every_variant, recorded),
     ]
     answers = batching_answers(rows) + sweep_answers(rows)
     if answers:
         parts += ["## The labs' questions, answered from these results", "", *(f"- {line}" for line in answers), ""]
-    for title, table in sweep_tables(rows):
+    for title, table in sweep_tables(rows, recorded):
         parts += [f"## {title}", "", table, ""]
     if trainings:
         parts += ["## Training runs", "", training_table(trainings), ""]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from nngate import schema
 from nngate.counting import count
 from nngate.counting.table import human
+from nngate.report.spreads import figure_spread, spread_cell
 from nngate.results import ResultRow
 from nngate.workloads import make_config
 
@@ -59,8 +60,9 @@ def sweep_groups(rows: list[ResultRow]) -> list[tuple[str, list[str], list[Resul
     return groups
 
 
-def sweep_tables(rows: list[ResultRow]) -> list[tuple[str, str]]:
-    """(title, table) for each sweep (see `sweep_groups`), a column for each option it varies."""
+def sweep_tables(rows: list[ResultRow], recorded: list[dict] | None = None) -> list[tuple[str, str]]:
+    """(title, table) for each sweep (see `sweep_groups`), a column for each option it varies; each
+    time with its spread across processes (report.spreads; `recorded`: spreads.json's machines)."""
     tables = []
     for title, varied, members in sweep_groups(rows):
         mode = members[0].mode
@@ -73,6 +75,7 @@ def sweep_tables(rows: list[ResultRow]) -> list[tuple[str, str]]:
             "MACs/batch (complete view)",
             "FLOPs/batch (2mn+n a Linear; train: x3)",
             f"{'step' if mode == 'train' else 'inference'} time (ms)",
+            "spread across processes",
             "throughput (items/s)",
             "GFLOP/s",
             "peak memory",
@@ -94,6 +97,7 @@ def sweep_tables(rows: list[ResultRow]) -> list[tuple[str, str]]:
                     human(row.extra.get(schema.MACS, table.macs)),
                     human(row.extra[schema.FLOPS]) if row.extra.get(schema.FLOPS) else "-",
                     f"{row.median_seconds * 1e3:.3f}",
+                    spread_cell(figure_spread(row, recorded or [])),
                     f"{row.items_per_second:,.1f}",
                     f"{row.extra.get(schema.GFLOPS_PER_SECOND, 0):.2f}",
                     human(row.extra[schema.PEAK_MEMORY_BYTES], "B") if row.extra.get(schema.PEAK_MEMORY_BYTES) else "-",
