@@ -7,11 +7,11 @@
 Each run is one A/B comparison of the working tree with a base revision (default HEAD: the same
 code), every benchmark timed by exactly --process-pairs fresh process pairs (none settles early),
 in the same lockstep the gate uses. A process pair's ratio is the median of its slot pairs; a
-benchmark's spread is the largest distance from 1 of any of its process pairs' ratios, either way.
-With --write the spreads go into .benchmarks/spreads.json under this machine's fingerprint
-(replacing its earlier entry), and the gate allows each benchmark the larger of the threshold and
-its spread (nngate.gate.spread). The raw ratios are printed, one line a benchmark, to keep as the
-evidence.
+benchmark's spread is the distance from 1, either way, that all but one process pair in twenty stay
+within (the widest, below twenty pairs: nngate.gate.spread.spread_from). With --write the ratios
+join those recorded before for this machine in .benchmarks/spreads.json and its spreads become
+those of all of them (--replace starts over, for a cause removed); the gate allows each benchmark
+the larger of the threshold and its spread. The raw ratios are printed, one line a benchmark.
 """
 
 from __future__ import annotations
@@ -20,12 +20,20 @@ import argparse
 import datetime
 import json
 import statistics
+from dataclasses import asdict
 from pathlib import Path
 
 from nngate.gate.ab import ABRunner
 from nngate.gate.options import DEFAULT_MAX_PAIRS, DEFAULT_THRESHOLD
-from nngate.gate.process_pairs import spread_of
-from nngate.gate.spread import Spreads, load_recorded, spreads_file, with_machine
+from nngate.gate.spread import (
+    Spreads,
+    accumulated,
+    entry_for,
+    load_recorded,
+    spread_from,
+    spreads_file,
+    with_machine,
+)
 from nngate.gate.spread_table import spread_table
 from nngate.project import benchmark_paths
 from nngate.runtime.git import RevisionError, resolve_revision
@@ -47,7 +55,14 @@ def add_parser(verbs) -> None:
         "--process-pairs", type=positive_int, default=3, metavar="N", help="process pairs per run (default: 3)"
     )
     spread.add_argument("--base", default="HEAD", metavar="REV", help="the base revision (default: HEAD)")
-    spread.add_argument("--write", action="store_true", help="record the spreads in .benchmarks/spreads.json")
+    spread.add_argument(
+        "--write",
+        action="store_true",
+        help="record the ratios and spreads in .benchmarks/spreads.json, joined to this machine's recorded ones",
+    )
+    spread.add_argument(
+        "--replace", action="store_true", help="with --write: drop this machine's recorded spreads (a cause removed)"
+    )
     spread.add_argument(
         "selection",
         nargs="*",
@@ -105,7 +120,7 @@ def run(arguments: argparse.Namespace) -> int:
         for verdict in runner.run(names).verdicts:
             ratios[verdict.name].extend(verdict.process_ratios)
             print(f"run {run}: {verdict.name} {' '.join(f'{r:.3f}' for r in verdict.process_ratios)}", flush=True)
-    spreads = {name: round(max(map(spread_of, values)), 4) for name, values in ratios.items() if values}
+    spreads = {name: round(spread_from(values), 4) for name, values in ratios.items() if values}
     print("\nbenchmark  process pairs  median  spread  ratios")
     for name, values in ratios.items():
         if values:
@@ -119,7 +134,12 @@ def run(arguments: argparse.Namespace) -> int:
             "measure-spread"
         )
         path = spreads_file(root)
-        entries = with_machine(load_recorded(path), machine, spreads, about)
+        recorded = load_recorded(path)
+        earlier = None if arguments.replace else entry_for(asdict(machine.machine), recorded)
+        spreads, kept = accumulated(earlier, {name: values for name, values in ratios.items() if values})
+        if earlier:
+            about = f"{earlier.get('about', '')}; {about}"
+        entries = with_machine(recorded, machine, spreads, about, kept)
         path.parent.mkdir(exist_ok=True)
         path.write_text(json.dumps({"machines": entries}, indent=1) + "\n")
         print(f"written: {path.relative_to(root)}")

@@ -201,3 +201,37 @@ def test_the_spreads_command_prints_the_recorded_table_and_a_foreign_file_is_one
     assert main(["spreads"]) == 2
     error = capsys.readouterr().err
     assert error.startswith("spreads: ") and len(error.strip().splitlines()) == 1
+
+
+def test_a_spread_is_the_widest_pair_below_twenty_and_leaves_one_in_twenty_out_beyond():
+    from nngate.gate.spread import spread_from
+
+    assert spread_from([1.01, 0.97, 1.02]) == pytest.approx(1 / 0.97 - 1)  # either way: 0.97 is 3.1% off
+    twenty = [1.0] * 18 + [1.04, 1.30]
+    assert spread_from(twenty) == pytest.approx(0.04)  # the one pair in twenty beyond is left out
+    assert spread_from(twenty[:19] + [1.30]) == pytest.approx(0.04) and spread_from(twenty[1:]) == pytest.approx(0.30)
+
+
+@given(st.lists(st.floats(0.5, 2.0), min_size=1, max_size=60), st.lists(st.floats(0.5, 2.0), min_size=1, max_size=60))
+def test_joined_measurements_give_the_spread_of_all_their_ratios(first, second):
+    from nngate.gate.spread import RATIOS, accumulated, spread_from
+
+    spreads, kept = accumulated({"spreads": {"a": spread_from(first)}, RATIOS: {"a": first}}, {"a": second})
+    assert kept == {"a": first + second} and spreads["a"] == round(spread_from(first + second), 4)
+
+
+def test_an_earlier_spread_recorded_without_its_ratios_still_bounds_the_new_one():
+    from nngate.gate.spread import accumulated
+
+    spreads, kept = accumulated({"spreads": {"a": 0.3, "gone": 0.1}}, {"a": [1.01, 0.99]})
+    assert spreads == {"a": 0.3, "gone": 0.1} and kept == {"a": [1.01, 0.99]}
+    assert accumulated(None, {"a": [1.02]}) == ({"a": 0.02}, {"a": [1.02]})
+
+
+def test_the_recorded_spreads_are_those_of_their_recorded_ratios():
+    from nngate.gate.spread import RATIOS, load_recorded, spread_from, spreads_file
+
+    for entry in load_recorded(spreads_file(Path(__file__).resolve().parent.parent)):
+        assert set(entry[RATIOS]) == set(entry["spreads"])
+        for name, ratios in entry[RATIOS].items():
+            assert entry["spreads"][name] == round(spread_from(ratios), 4), name

@@ -15,9 +15,11 @@ summary says which it used. A benchmark never measured gets the spread the gate 
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from nngate.gate.process_pairs import spread_of
 from nngate.gate.rules import widened
 from nngate.runtime.machine import Fingerprint
 
@@ -77,8 +79,39 @@ def spreads_for(machine: Fingerprint, recorded: list[dict]) -> Spreads:
     return Spreads(widest, f"process spreads not measured on this machine: the widest of those measured on {named}")
 
 
-def with_machine(recorded: list[dict], machine: Fingerprint, spreads: dict[str, float], about: str) -> list[dict]:
-    """`recorded` with this machine's entry replaced by (or added as) `spreads`."""
+RATIOS = "ratios"  # an entry's key beside "spreads": each benchmark's process pairs' ratios, every measurement's
+TAIL_SHARE = 0.05  # one process pair in twenty may sit beyond a spread: the rule over process pairs answers one
+
+
+def spread_from(ratios: list[float]) -> float:
+    """The distance from 1 (either way) that all but one process pair in twenty stay within, by
+    nearest rank: the widest pair where there are fewer than twenty. Not the widest of all: the
+    widest of a heavy tail only grows with the pairs measured, and a gate whose limits grow with
+    its evidence goes blind."""
+    distances = sorted(spread_of(ratio) for ratio in ratios)
+    return distances[math.ceil((1 - TAIL_SHARE) * len(distances)) - 1]
+
+
+def accumulated(earlier: dict | None, ratios: dict[str, list[float]]) -> tuple[dict[str, float], dict[str, list]]:
+    """A new measurement's `ratios` joined to this machine's `earlier` entry: the spreads of all the
+    ratios recorded, and those ratios. An earlier spread recorded without its ratios (files from
+    before they were kept) still bounds its benchmark's from below."""
+    earlier = earlier or {}
+    kept = earlier.get(RATIOS) if isinstance(earlier.get(RATIOS), dict) else {}
+    joined = {name: [*kept.get(name, []), *values] for name, values in ratios.items()}
+    joined.update({name: list(values) for name, values in kept.items() if name not in joined})
+    spreads = {name: round(spread_from(values), 4) for name, values in joined.items() if values}
+    for name, spread in (earlier.get("spreads") or {}).items():
+        if name not in kept:
+            spreads[name] = max(spreads.get(name, 0.0), float(spread))
+    return spreads, joined
+
+
+def with_machine(
+    recorded: list[dict], machine: Fingerprint, spreads: dict[str, float], about: str, ratios: dict | None = None
+) -> list[dict]:
+    """`recorded` with this machine's entry replaced by (or added as) `spreads` (and their `ratios`)."""
     here = asdict(machine.machine)
     kept = [entry for entry in recorded if entry.get("machine") != here]
-    return [*kept, {"machine": here, "about": about, "spreads": dict(sorted(spreads.items()))}]
+    entry = {"machine": here, "about": about, "spreads": dict(sorted(spreads.items()))}
+    return [*kept, {**entry, **({RATIOS: dict(sorted(ratios.items()))} if ratios else {})}]
