@@ -88,6 +88,8 @@ def show(arguments: argparse.Namespace) -> int:
 
 def run(arguments: argparse.Namespace) -> int:
     root = Path.cwd()
+    if arguments.replace and not arguments.write:
+        raise SpreadError("measure-spread: --replace only goes with --write (it replaces what --write records)")
     interrupt_on_sigterm()
     # The sides run the suite's default threads and are pinned to as many CPUs (ABRunner.threads). Pinned
     # to both cores of this VM, a slot ran on whichever core was free, and one process pair's ratio of

@@ -193,6 +193,7 @@ def test_the_spreads_command_prints_the_recorded_table_and_a_foreign_file_is_one
 
     monkeypatch.chdir(tmp_path)
     assert main(["spreads"]) == 0 and "No process spreads recorded" in capsys.readouterr().out
+    assert main(["measure-spread", "--replace"]) == 2 and "only goes with --write" in capsys.readouterr().err
     (tmp_path / ".benchmarks").mkdir()
     spreads = tmp_path / ".benchmarks" / "spreads.json"
     spreads.write_text(json.dumps({"machines": [{"machine": {"cpu_model": "X"}, "spreads": {"f.py::a": 0.2}}]}))

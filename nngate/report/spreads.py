@@ -21,7 +21,7 @@ from nngate.results import MACHINE, ResultRow
 @dataclass(frozen=True)
 class FigureSpread:
     fraction: float  # 0.3: one process sat 1.3x (or 1/1.3x) from the median of them all
-    source: str  # where it comes from: "5 processes", "measure-spread: 2026-12-01 ..."
+    source: str  # where it comes from: "5 processes", or "measure-spread on this CPU" (its process pairs' spread)
 
 
 def recorded_spreads(folder: Path | None = None) -> list[dict]:
