@@ -144,6 +144,7 @@ def lab(arguments: argparse.Namespace) -> int:
         arguments.download,
         arguments.threads,
         arguments.variant,
+        arguments.processes,
     )
     print(f"report: {report}")
     return 0
@@ -279,6 +280,13 @@ def parser() -> argparse.ArgumentParser:
         default=(DEFAULT_VARIANT,),
         metavar="NAME[,NAME]",
         help=f"how the benchmarks run the models, each a row of its own: {', '.join(VARIANTS)} (default: eager)",
+    )
+    lab.add_argument(
+        "--processes",
+        type=positive_int,
+        default=1,
+        metavar="N",
+        help="run the benchmarks in N fresh processes: each figure the median of theirs, with its spread (default: 1)",
     )
     _add_training_arguments(lab, seed=False)
 

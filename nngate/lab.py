@@ -3,6 +3,9 @@ full profile's sweeps of its architectures), trains every config it timed, and w
 end to end into DIR, with progress on stderr.
 
 The benchmarks are the checkout's own `pytest bench`, so the command runs in a checkout of this suite.
+With --processes N they run in N fresh processes, and the report's figures are the median of their
+medians, each with its spread across them: a small call's median moves between processes
+(docs/evidence/process-modes.md), and one process's figure would hide that.
 Training uses the real data where found (--data-dir, $NNBENCH_DATA_DIR) and a synthetic set of the
 same shapes otherwise; the report's environment header says which.
 """
@@ -44,12 +47,16 @@ def run_lab(
     download: bool,
     threads: int,
     variants: tuple[str, ...] = (schema.DEFAULT_VARIANT,),
+    processes: int = 1,
 ) -> Path:
     from nngate.report.document import write_report
 
     root, out = checkout_root(), out.resolve()
-    benchmarks, trainings = out / "benchmarks.json", out / "trainings.json"
-    if existing := [path.name for path in (benchmarks, trainings, out / "report.md") if path.exists()]:
+    runs = (
+        [out / "benchmarks.json"] if processes == 1 else [out / f"benchmarks-{n}.json" for n in range(1, processes + 1)]
+    )
+    trainings = out / "trainings.json"
+    if existing := [path.name for path in (*runs, trainings, out / "report.md") if path.exists()]:
         raise DataError(
             f"--out {out} already holds {', '.join(existing)} of an earlier lab: choose a new folder, "
             "or move them away (nothing was overwritten)"
@@ -57,36 +64,38 @@ def run_lab(
     out.mkdir(parents=True, exist_ok=True)
     seconds = {}
     started = time.perf_counter()
-    print(f"lab {lab} 1/3: benchmarks of {', '.join(LABS[lab])} (pytest bench --profile=full)", file=sys.stderr)
-    done = subprocess.run(
-        pytest_command(
-            [
-                "bench",
-                "--profile=full",
-                f"--arch={','.join(LABS[lab])}",
-                f"--threads={threads}",
-                f"--variant={','.join(variants)}",
-                f"--benchmark-json={benchmarks}",
-            ]
-        ),
-        cwd=root,
-    )
-    if done.returncode != 0 or not benchmarks.exists():
-        raise DataError(f"lab {lab}: the benchmarks failed (pytest exit {done.returncode}); nothing was trained")
+    each = f" in {processes} fresh processes" if processes > 1 else ""
+    print(f"lab {lab} 1/3: benchmarks of {', '.join(LABS[lab])}{each} (pytest bench --profile=full)", file=sys.stderr)
+    for benchmarks in runs:
+        done = subprocess.run(
+            pytest_command(
+                [
+                    "bench",
+                    "--profile=full",
+                    f"--arch={','.join(LABS[lab])}",
+                    f"--threads={threads}",
+                    f"--variant={','.join(variants)}",
+                    f"--benchmark-json={benchmarks}",
+                ]
+            ),
+            cwd=root,
+        )
+        if done.returncode != 0 or not benchmarks.exists():
+            raise DataError(f"lab {lab}: the benchmarks failed (pytest exit {done.returncode}); nothing was trained")
     seconds["benchmarks"] = time.perf_counter() - started
     started = time.perf_counter()
     print(f"lab {lab} 2/3: training every timed config ({epochs} epoch(s) each)", file=sys.stderr)
-    train_all(timed_configs([str(benchmarks)]), epochs, TaskDataCache(data_dir, download), 0, threads, trainings)
+    train_all(timed_configs([str(runs[0])]), epochs, TaskDataCache(data_dir, download), 0, threads, trainings)
     seconds["training"] = time.perf_counter() - started
     started = time.perf_counter()
     print(f"lab {lab} 3/3: report", file=sys.stderr)
-    report = write_report([str(benchmarks), str(trainings)], str(out))
+    report = write_report([*map(str, runs), str(trainings)], str(out))
     seconds["report"] = time.perf_counter() - started
     with report.open("a") as document:
         data = f" --data-dir {data_dir}" if data_dir else ""
         document.write(
-            f"\n## How this report was made\n\n`python -m models lab {lab} --out {out.name} --epochs {epochs}"
-            f" --threads {threads} --variant {','.join(variants)}{data}`: "
+            f"\n## How this report was made\n\n`nngate lab {lab} --out {out.name} --epochs {epochs}"
+            f" --threads {threads} --variant {','.join(variants)} --processes {processes}{data}`: "
             + ", ".join(f"{step} {value:.0f} s" for step, value in seconds.items())
             + f" of wall time (total {sum(seconds.values()):.0f} s).\n"
         )

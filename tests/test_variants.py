@@ -165,3 +165,25 @@ def test_tf32_runs_on_cuda_and_leaves_the_precision_as_it_found_it():
     prepared = prepare(Case("mlp", 4), "inference", torch.device("cuda"), "tf32")
     prepared.body()
     assert torch.backends.cuda.matmul.allow_tf32 == before
+
+
+def test_the_lab_runs_its_benchmarks_in_as_many_fresh_processes_as_asked_each_into_its_own_file(monkeypatch, tmp_path):
+    from nngate import lab
+    from nngate.workloads.splits import DataError
+
+    commands = []
+
+    def pytest_run(command, **_):  # each "process" leaves an empty result, as a run that timed nothing
+        commands.append(command)
+        output = next(part for part in command if part.startswith("--benchmark-json="))
+        Path(output.partition("=")[2]).write_text('{"benchmarks": []}')
+        return subprocess.CompletedProcess(command, 0)
+
+    monkeypatch.setattr(lab.subprocess, "run", pytest_run)
+    with pytest.raises(DataError):  # nothing timed: nothing to report, after all three ran
+        lab.run_lab("mnist", tmp_path / "out", 1, None, False, 1, processes=3)
+    files = [part for command in commands for part in command if part.startswith("--benchmark-json=")]
+    names = [Path(file.partition("=")[2]).name for file in files]
+    assert names == ["benchmarks-1.json", "benchmarks-2.json", "benchmarks-3.json"]
+    with pytest.raises(DataError, match="already holds benchmarks-1.json"):  # never overwritten
+        lab.run_lab("mnist", tmp_path / "out", 1, None, False, 1, processes=3)
