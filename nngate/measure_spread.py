@@ -80,9 +80,10 @@ def add_parser(verbs) -> None:
 def show(arguments: argparse.Namespace) -> int:
     """Print .benchmarks/spreads.json as the README's table; nothing is measured."""
     path = spreads_file(Path.cwd())
-    if path.exists() and not load_recorded(path):
+    recorded = load_recorded(path)
+    if path.exists() and not recorded:
         raise SpreadError(f"spreads: {path} holds no machine's spreads (unreadable, or not a spreads file)")
-    print(spread_table(load_recorded(path), arguments.threshold, every=arguments.all))
+    print(spread_table(recorded, arguments.threshold, every=arguments.all))
     return 0
 
 
