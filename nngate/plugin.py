@@ -109,9 +109,13 @@ def pytest_benchmark_update_machine_info(config: pytest.Config, machine_info: di
         schema.THREADS: config.getoption("--threads"),
         schema.PROFILE: config.getoption("--profile"),
     }
+
+
+def pytest_benchmark_update_json(config: pytest.Config, benchmarks: list, output_json: dict) -> None:
+    """The session's measured peaks beside machine_info, not in it (schema.SESSION_INFO says why)."""
     peaks = config.stash[PEAKS].measured  # measured where a benchmark was timed (never under --benchmark-disable)
     if peaks is not None:
-        machine_info[schema.MACHINE_INFO][schema.PEAKS] = peaks
+        output_json[schema.SESSION_INFO] = {schema.PEAKS: peaks}
 
 
 @pytest.fixture(scope="session")

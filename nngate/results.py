@@ -92,8 +92,8 @@ def run_context(document: dict) -> dict:
         "torch": recorded.get(schema.TORCH_VERSION),
         "profile": recorded.get(schema.PROFILE),
         "date": (document.get("datetime") or "")[:10] or None,
-        "peaks": peaks_text(recorded.get(schema.PEAKS)),
-        PEAK_FIGURES: recorded.get(schema.PEAKS),  # the figures themselves, for the roofline plot
+        "peaks": peaks_text(schema.session_peaks(document)),
+        PEAK_FIGURES: schema.session_peaks(document),  # the figures themselves, for the roofline plot
         MACHINE: machine_part_of(document),
     }
 

@@ -117,11 +117,29 @@ FINGERPRINT = "fingerprint"  # {"machine": {...}, "environment": {...}} (nngate.
 TORCH_VERSION = "torch"
 PROFILE = "profile"
 BASELINE_PROCESSES = "baseline_processes"
-PEAKS = "peaks"  # the machine's measured limits at the session's threads (nngate.harness.peaks)
+PEAKS = "peaks"  # the machine's measured limits at the session's threads (nngate.harness.peaks): under SESSION_INFO
 PEAK_FLOPS = "flops_per_second"  # {dtype: FLOP/s of a large GEMM through torch}
 PEAK_BANDWIDTH = "bytes_per_second"  # a streaming kernel's bytes read and written per second, main memory
 CACHE_BYTES = "cache_bytes"  # the last-level cache's size (None where the system does not say)
 PEAK_CACHE_BANDWIDTH = "cache_bytes_per_second"  # the same stream within the last-level cache
+
+
+# ---------------------------------------------------------------- document["nnbench_session"]
+# What the session measured, at the document's top level: pytest-benchmark compares machine_info with
+# the saved run's on every --benchmark-compare and warns, with both dumped, where they differ; peaks
+# measured anew each session differ every time, so in machine_info they made every comparison say
+# "Benchmark machine_info is different" (and crashed pytest-benchmark for a storage outside the cwd).
+SESSION_INFO = "nnbench_session"
+
+
+def session_peaks(document: dict) -> dict | None:
+    """The machine's measured limits of the run that wrote `document`: under SESSION_INFO, or in
+    machine_info where the document predates it."""
+    session = document.get(SESSION_INFO) if isinstance(document, dict) else None
+    if isinstance(session, dict) and isinstance(session.get(PEAKS), dict):
+        return session[PEAKS]
+    peaks = nnbench_info(document).get(PEAKS)
+    return peaks if isinstance(peaks, dict) else None
 
 
 def nnbench_info(document: dict) -> dict:

@@ -126,7 +126,7 @@ def test_pytest_bench_variant_compile_runs_mlp_with_the_variant_in_id_extra_info
     assert extra[schema.VARIANT] == "compile" and extra[schema.COMPILE_SECONDS] > 0
     assert extra[schema.ARITHMETIC_INTENSITY] == pytest.approx(extra[schema.FLOPS] / extra[schema.BYTES_MOVED])
     assert extra[schema.ROOFLINE_FRACTION] > 0
-    peaks = document["machine_info"]["nnbench"]["peaks"]
+    peaks = document[schema.SESSION_INFO][schema.PEAKS]
     assert peaks[schema.PEAK_FLOPS]["fp32"] > 0 and peaks[schema.PEAK_BANDWIDTH] > 0
     assert peaks[schema.THREADS] == extra[schema.THREADS]
 

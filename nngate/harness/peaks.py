@@ -2,7 +2,7 @@
 dtype from a large GEMM through torch, and bandwidth from a streaming kernel, twice: through main
 memory (arrays far past the last-level cache) and within the last-level cache (arrays that fit it,
 where a benchmark's whole footprint fits too). They are the roofs of nngate.harness.roofline and go
-into machine_info["nnbench"]["peaks"].
+into the result document's nnbench_session.peaks (schema.SESSION_INFO).
 
 Measured, not read from a datasheet: a VM's 2 vCPUs at one torch thread reach a fraction of the
 socket's figure, and that fraction is the roof this session's benchmarks run under.
@@ -92,7 +92,7 @@ def _measured_peaks(device: torch.device, threads: int) -> dict:
 
 
 def measure_peaks(device: torch.device) -> dict:
-    """machine_info["nnbench"]["peaks"]: what this session's thread count can reach on `device`."""
+    """The session's peaks (schema.SESSION_INFO): what this session's thread count can reach on `device`."""
     started = time.perf_counter()
     flops, sides = {}, {}
     for dtype in PEAK_DTYPES[device.type]:

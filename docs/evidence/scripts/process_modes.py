@@ -11,12 +11,16 @@ Ways (`--ways`, comma-separated; each runs `--runs` fresh processes in turn, int
              pytest-benchmark; `harness-no-STEP[-STEP...]` leaves steps out (peak, retained,
              references, ops), to find which one moves the number.
 
-For each benchmark and way: the median of each process, their median, and the largest distance
-of one process from that median; for the suite's ways also the time its rounds spanned (the
-stats' total): pytest-benchmark sizes a run from its first call, max_time / that call's time.
+For each benchmark and way: the median of each process, their median, the largest distance of one
+process from that median and how many processes lie within 5% of it; for the suite's ways also the
+time its rounds spanned (the stats' total): pytest-benchmark sizes a run from its first call,
+max_time / that call's time. `--select` picks the suite's benchmarks (`-k`; the loop and harness
+ways time MLP, CNN and BoW bs1). `--compare-runs N` then saves one suite run and runs N more with
+plain `--benchmark-compare-fail=median:5%` against it (the product card's first use): how many pass.
 Run from the repository's root:
 
     python docs/evidence/scripts/process_modes.py --runs 10 --ways suite,loop,harness
+    python docs/evidence/scripts/process_modes.py --runs 10 --ways suite --select "bs1 and inference" --compare-runs 5
 """
 
 from __future__ import annotations
@@ -37,6 +41,8 @@ ROOT = Path(__file__).resolve().parents[3]
 CASES = ("mlp", "cnn", "bow_mlp")  # bs1 inference: the small calls the issue saw split in two
 WINDOWS: dict[str, dict[str, list[float]]] = {}  # folder -> benchmark -> each process's total timed seconds
 ROUNDS_SECONDS = 1.0  # pytest-benchmark's default max_time: about as many calls as it makes
+SMALL_CASES = "bs1 and inference and (" + " or ".join(f"{arch}-" for arch in CASES) + ")"
+WITHIN = 0.05  # the gate's threshold, and issue 31's criterion: each process within 5% of the median
 
 
 def cpu_model() -> str:
@@ -112,11 +118,14 @@ def child(way: str) -> dict[str, float]:
     return medians
 
 
-def suite_run(folder: Path = ROOT) -> dict[str, float]:
-    expression = "bs1 and inference and (" + " or ".join(f"{arch}-" for arch in CASES) + ")"
+def suite_command(expression: str) -> list[str]:
+    return [sys.executable, "-m", "pytest", "bench", "-q", "-p", "no:cacheprovider", "-k", expression]
+
+
+def suite_run(folder: Path = ROOT, expression: str = SMALL_CASES) -> dict[str, float]:
     with tempfile.TemporaryDirectory(prefix="process-modes-") as scratch:
         output = Path(scratch) / "run.json"
-        command = [sys.executable, "-m", "pytest", "bench", "-q", "-p", "no:cacheprovider", "-k", expression]
+        command = suite_command(expression)
         subprocess.run([*command, f"--benchmark-json={output}"], cwd=folder, check=True, capture_output=True)
         document = json.loads(output.read_text())
     for entry in document["benchmarks"]:
@@ -126,11 +135,11 @@ def suite_run(folder: Path = ROOT) -> dict[str, float]:
     return {entry["extra_info"]["architecture"]: entry["stats"]["median"] for entry in document["benchmarks"]}
 
 
-def one_process(way: str, worktrees: dict[str, Path]) -> dict[str, float]:
+def one_process(way: str, worktrees: dict[str, Path], expression: str) -> dict[str, float]:
     if way == "suite":
-        return suite_run()
+        return suite_run(ROOT, expression)
     if way in worktrees:
-        return suite_run(worktrees[way])
+        return suite_run(worktrees[way], expression)
     output = subprocess.run(
         [sys.executable, __file__, "--child", way], cwd=ROOT, check=True, capture_output=True, text=True
     ).stdout
@@ -141,6 +150,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=10)
     parser.add_argument("--ways", default="suite,loop,harness")
+    parser.add_argument("--select", default=SMALL_CASES, help="the suite's -k expression")
+    parser.add_argument("--compare-runs", type=int, default=0, help="plain compare-fail runs after the report")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     options = parser.parse_args()
     if options.child:
@@ -149,7 +160,9 @@ def main() -> None:
     ways = options.ways.split(",")
     with contextlib.ExitStack() as stack:
         worktrees = {way: stack.enter_context(worktree(way.partition("@")[2])) for way in ways if "@" in way}
-        report(ways, options.runs, worktrees)
+        report(ways, options.runs, worktrees, options.select)
+    if options.compare_runs:
+        compare_runs(options.select, options.compare_runs)
 
 
 @contextlib.contextmanager
@@ -163,27 +176,60 @@ def worktree(revision: str):
         folder.parent.rmdir()
 
 
-def report(ways: list[str], runs: int, worktrees: dict[str, Path]) -> None:
-    print(f"{cpu_model()}; {runs} fresh processes per way, interleaved; 1 thread; bs1 inference; µs")
-    medians: dict[str, dict[str, list[float]]] = {way: {arch: [] for arch in CASES} for way in ways}
+def report(ways: list[str], runs: int, worktrees: dict[str, Path], expression: str) -> None:
+    print(f"{cpu_model()}; {runs} fresh processes per way, interleaved; 1 thread; µs")
+    medians: dict[str, dict[str, list[float]]] = {way: {} for way in ways}
     for run in range(runs):
         for way in ways:
-            for arch, median in one_process(way, worktrees).items():
-                medians[way][arch].append(median * 1e6)
+            for arch, median in one_process(way, worktrees, expression).items():
+                medians[way].setdefault(arch, []).append(median * 1e6)
         print(f"  run {run + 1} of {runs} done", file=sys.stderr)
-    print(f"{'way':<28} {'benchmark':<8} {'median':>7} {'worst':>7} {'max/min':>7}  per process")
+    print(f"{'way':<28} {'benchmark':<8} {'median':>9} {'worst':>7} {'max/min':>7} {'within':>6}  per process")
     for way in ways:
-        for arch in CASES:
-            values = medians[way][arch]
+        for arch, values in medians[way].items():
             middle = statistics.median(values)
             worst = max(abs(value / middle - 1) for value in values)
             spread = max(values) / min(values)
+            within = sum(abs(value / middle - 1) <= WITHIN for value in values)
             listed = " ".join(f"{value:.1f}" for value in values)
-            print(f"{way:<28} {arch:<8} {middle:7.1f} {worst:7.1%} {spread:7.3f}  {listed}")
+            print(
+                f"{way:<28} {arch:<8} {middle:9.1f} {worst:7.1%} {spread:7.3f} {within:>3}/{len(values):<2}  {listed}"
+            )
     for way in ways:
         folder = str(worktrees.get(way, ROOT)) if way.startswith("suite") else None
         for arch, totals in WINDOWS.get(folder, {}).items():
             print(f"{way:<28} {arch:<8} seconds its rounds spanned: " + " ".join(f"{t:.2f}" for t in totals))
+
+
+def compare_runs(expression: str, runs: int) -> None:
+    """Save one suite run, then `runs` more with plain pytest-benchmark compare-fail at 5% against it."""
+    with tempfile.TemporaryDirectory(prefix="process-modes-compare-") as scratch:
+        storage = f"--benchmark-storage=file://{scratch}"
+        saved = Path(scratch) / "saved.json"
+        command = [*suite_command(expression), storage]
+        subprocess.run([*command, "--benchmark-save=saved", f"--benchmark-json={saved}"], cwd=ROOT, check=True)
+        base = {entry["name"]: entry["stats"]["median"] for entry in json.loads(saved.read_text())["benchmarks"]}
+        passed = 0
+        for run in range(runs):
+            output = Path(scratch) / f"run-{run}.json"
+            finished = subprocess.run(
+                [
+                    *command,
+                    "--benchmark-compare=0001",
+                    "--benchmark-compare-fail=median:5%",
+                    f"--benchmark-json={output}",
+                ],
+                cwd=ROOT,
+                capture_output=True,
+            )
+            passed += finished.returncode == 0
+            ratios = {
+                entry["name"]: entry["stats"]["median"] / base[entry["name"]]
+                for entry in json.loads(output.read_text())["benchmarks"]
+            }
+            listed = ", ".join(f"{name} {ratio:.3f}" for name, ratio in ratios.items())
+            print(f"compare run {run + 1}: exit {finished.returncode}; median / saved run's: {listed}")
+        print(f"plain --benchmark-compare-fail=median:5%: {passed} of {runs} unchanged runs passed")
 
 
 if __name__ == "__main__":
