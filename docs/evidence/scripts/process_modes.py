@@ -207,7 +207,9 @@ def compare_runs(expression: str, runs: int) -> None:
         storage = f"--benchmark-storage=file://{scratch}"
         saved = Path(scratch) / "saved.json"
         command = [*suite_command(expression), storage]
-        subprocess.run([*command, "--benchmark-save=saved", f"--benchmark-json={saved}"], cwd=ROOT, check=True)
+        subprocess.run(
+            [*command, "--benchmark-save=saved", f"--benchmark-json={saved}"], cwd=ROOT, check=True, capture_output=True
+        )
         base = {entry["name"]: entry["stats"]["median"] for entry in json.loads(saved.read_text())["benchmarks"]}
         passed = 0
         for run in range(runs):
