@@ -55,9 +55,9 @@ STATES = (
 )
 
 
-def block_median(function) -> float:
+def block_median(function, seconds: float = BLOCK_SECONDS) -> float:
     times, started = [], time.perf_counter()
-    while time.perf_counter() - started < BLOCK_SECONDS:
+    while time.perf_counter() - started < seconds:
         before = time.perf_counter()
         function()
         times.append(time.perf_counter() - before)

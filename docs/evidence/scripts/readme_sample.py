@@ -11,6 +11,7 @@ the table the code prints now (its columns and its summary line's threshold).
 from __future__ import annotations
 
 import argparse
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -23,17 +24,20 @@ from nngate.runtime.processes import pytest_command  # noqa: E402
 
 BEGIN, END = "<!-- sample output: begin (docs/evidence/scripts/readme_sample.py) -->", "<!-- sample output: end -->"
 SECTION = "nnbench gate"
+PYTEST_COUNTS = re.compile(r"\d+ (passed|failed|errors?|skipped|deselected|xfailed|xpassed)\b")
 
 
 def gate_section(output: str) -> list[str]:
     """The lines of the gate's terminal section: after its `=== nnbench gate ===` rule, up to the next
-    rule or blank line."""
+    rule, blank line or pytest's closing count (`3 passed, 11 deselected in 37.90s`: no rule under -q)."""
     lines = output.splitlines()
     start = next(index for index, line in enumerate(lines) if SECTION in line and line.startswith("="))
     ends = ("=", "---")  # the next section's rule, or pytest-benchmark's table
-    end = next(
-        (i for i in range(start + 1, len(lines)) if lines[i].strip() == "" or lines[i].startswith(ends[:2])), None
-    )
+
+    def ends_section(line: str) -> bool:
+        return line.strip() == "" or line.startswith(ends) or PYTEST_COUNTS.match(line) is not None
+
+    end = next((i for i in range(start + 1, len(lines)) if ends_section(lines[i])), None)
     end = len(lines) if end is None else end
     return lines[start + 1 : end]
 
