@@ -107,6 +107,14 @@ def add_options(parser: pytest.Parser) -> None:
         "(implies --gate) (default: none)",
     )
     group.addoption(
+        "--gate-ab",
+        action="store_true",
+        default=False,
+        help="gate A/B even where a committed baseline of this machine exists: against the commit that "
+        "recorded the newest baseline (or --gate=BASELINE's), timed beside the working tree in this run "
+        "(implies --gate) (default: off)",
+    )
+    group.addoption(
         "--gate-pairs",
         type=positive_int,
         default=DEFAULT_MAX_PAIRS,

@@ -17,7 +17,9 @@ def machine(cpu_model: str = "AMD EPYC", torch_version: str = "2.14.1") -> Finge
     )
 
 
-def save(root: Path, name: str, recorded_on: Fingerprint | None, commit: str | None = None) -> Path:
+def save(
+    root: Path, name: str, recorded_on: Fingerprint | None, commit: str | None = None, dirty: bool = False
+) -> Path:
     path = root / ".benchmarks" / "Linux-CPython-3.11-64bit" / name
     path.parent.mkdir(parents=True, exist_ok=True)
     nnbench = {"fingerprint": recorded_on.to_json()} if recorded_on else {}
@@ -25,7 +27,7 @@ def save(root: Path, name: str, recorded_on: Fingerprint | None, commit: str | N
         json.dumps(
             {
                 "machine_info": {"nnbench": nnbench},
-                "commit_info": {"id": commit} if commit else {},
+                "commit_info": {"id": commit, "dirty": dirty} if commit else {},
                 "benchmarks": [{"fullname": "bench/t.py::a", "extra_info": {"gate_score": 1.0}}],
             }
         )

@@ -45,6 +45,47 @@ def test_without_a_baseline_of_this_machine_the_newest_recording_commit_is_the_b
     assert plan(tmp_path) == ABPlan("bbb".ljust(40, "0"), "the commit that recorded 0002_baseline.json")
 
 
+def test_gate_ab_times_the_recording_commit_even_where_a_baseline_of_this_machine_exists(tmp_path):
+    save(tmp_path, "0001_baseline.json", machine(), commit="aaa")
+    save(tmp_path, "0002_baseline.json", machine(), commit="bbb")
+    save(tmp_path, "0003_baseline.json", machine("Intel Xeon"))  # newer, but names no commit
+    assert isinstance(plan(tmp_path), StoredPlan)
+    assert GateOptions(always_ab=True).enabled  # --gate-ab implies --gate
+    for choice in ("auto", None):
+        chosen = plan(tmp_path, always_ab=True, choice=choice)
+        assert chosen == ABPlan("bbb".ljust(40, "0"), "the commit that recorded 0002_baseline.json")
+
+
+def test_gate_ab_with_a_named_baseline_times_its_commit_on_any_machine(tmp_path):
+    save(tmp_path, "0001_baseline.json", machine("Intel Xeon"), commit="aaa")
+    save(tmp_path, "0002_baseline.json", machine(), commit="bbb")
+    chosen = plan(tmp_path, always_ab=True, choice="0001")  # A/B compares nothing recorded elsewhere
+    assert chosen == ABPlan("aaa".ljust(40, "0"), "the commit that recorded 0001_baseline.json")
+
+
+def test_a_baseline_recorded_with_uncommitted_changes_is_said_when_its_commit_is_the_base(tmp_path):
+    save(tmp_path, "0001_baseline.json", machine("Intel Xeon"), commit="aaa", dirty=True)
+    (note,) = plan(tmp_path).notes
+    assert (
+        note
+        == "gate: note: 0001_baseline.json was recorded with uncommitted changes; the base is aaa000000000 as committed"
+    )
+    save(tmp_path, "0002_baseline.json", machine("Intel Xeon"), commit="bbb")
+    assert plan(tmp_path).notes == ()
+
+
+def test_gate_ab_without_a_recording_commit_says_what_to_pass(tmp_path):
+    save(tmp_path, "0001_baseline.json", machine())  # this machine's, but no commit
+    chosen = plan(tmp_path, always_ab=True)
+    assert isinstance(chosen, NoComparison)
+    assert chosen.reason == (
+        "gate: nothing to compare with: --gate-ab, and no committed baseline names the commit that recorded it; "
+        "pass --gate-base=REV"
+    )
+    with pytest.raises(GateUsageError, match=r"0001_baseline.json names no commit that recorded it: A/B needs one"):
+        plan(tmp_path, always_ab=True, choice="0001")
+
+
 def test_nothing_to_compare_with_is_a_plan_with_its_reason(tmp_path):
     save(tmp_path, "0001_baseline.json", None)  # before fingerprints, and no commit
     chosen = plan(tmp_path)
@@ -72,6 +113,7 @@ def test_options_are_read_once_by_name_with_one_default_each(tmp_path):
     given = {
         "--gate": "auto",
         "--gate-base": None,
+        "--gate-ab": True,
         "--gate-threshold": 0.05,
         "--gate-strict": True,
         "--gate-pairs": 6,
@@ -94,7 +136,7 @@ def test_options_are_read_once_by_name_with_one_default_each(tmp_path):
             return given[name]
 
     options = GateOptions.from_config(Config())
-    assert options.unmeasured_spread == 0.03
+    assert options.unmeasured_spread == 0.03 and options.always_ab
     assert (options.threshold, options.strict, options.max_pairs, options.max_process_pairs, options.device) == (
         0.05,
         True,

@@ -77,6 +77,19 @@ def test_a_benchmark_the_baseline_lacks_is_timed_ab_against_its_commit(bench, mo
     assert markdown.startswith("### nnbench gate") and "| test_tiny[16] |" in markdown
 
 
+def test_gate_ab_times_the_baselines_commit_beside_the_working_tree_instead_of_reading_it(bench):
+    commit_all(bench, "base")
+    saved_baseline(bench)  # recorded on this machine: plain --gate would be stored mode
+    result = bench.runpytest(*FAST, "--gate-ab", "--gate-strict", "--gate-pairs=2", "--gate-threshold=300%")
+    assert result.ret == 0, result.stdout.str()
+    result.stdout.fnmatch_lines(
+        [
+            "gate: 0 regression(s) of 2 benchmarks (2 judged)*; mode A/B: working tree against base * "
+            "(the commit that recorded 0001_baseline.json)*",
+        ]
+    )
+
+
 PLAIN_FILE = """
 def test_plain(benchmark):
     benchmark(sum, range(2000))

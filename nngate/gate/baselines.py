@@ -64,9 +64,9 @@ class Shelf:
         matching = [(path, document) for path, document in self.usable if machine_part_of(document) == machine]
         return matching[-1] if matching else None
 
-    def newest_recording(self) -> tuple[str, Path] | None:
-        """The commit that recorded the newest baseline that names one, with that baseline's path."""
-        recorded = [(commit, path) for path, document in self.usable if (commit := recording_commit(document))]
+    def newest_recording(self) -> tuple[Path, dict] | None:
+        """The newest baseline that names the commit that recorded it."""
+        recorded = [(path, document) for path, document in self.usable if recording_commit(document)]
         return recorded[-1] if recorded else None
 
 
@@ -100,6 +100,12 @@ def recording_commit(document: dict) -> str | None:
     commit_info = document.get("commit_info")
     commit = commit_info.get("id") if isinstance(commit_info, dict) else None
     return commit if isinstance(commit, str) and commit and commit != UNVERSIONED else None
+
+
+def recorded_from_changed_tree(document: dict) -> bool:
+    """Whether a saved run was timed with uncommitted changes (pytest-benchmark's commit_info.dirty)."""
+    commit_info = document.get("commit_info")
+    return isinstance(commit_info, dict) and commit_info.get("dirty") is True
 
 
 def extra_info_by_name(document: dict) -> dict[str, dict]:

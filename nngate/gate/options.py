@@ -57,6 +57,9 @@ WORKING_TREE_OPTIONS = ("--inject-slowdown",)
 class GateOptions:
     choice: str | None = None  # --gate's value: "auto", a file or a saved name; None: not gating
     base_revision: str | None = None  # --gate-base: A/B against this revision
+    # --gate-ab: A/B against the commit that recorded the baseline, even where one of this machine exists
+    # (a stored baseline is one moment's evidence: a VM's speed drifts between sessions, docs/ci.md)
+    always_ab: bool = False
     threshold: float = DEFAULT_THRESHOLD
     strict: bool = False  # --gate-strict: finding nothing to compare with fails the run
     max_pairs: int = DEFAULT_MAX_PAIRS
@@ -72,7 +75,7 @@ class GateOptions:
 
     @property
     def enabled(self) -> bool:
-        return self.choice is not None or self.base_revision is not None
+        return self.choice is not None or self.base_revision is not None or self.always_ab
 
     @property
     def storage(self) -> Path:
@@ -96,6 +99,7 @@ class GateOptions:
         return cls(
             choice=option("--gate"),
             base_revision=option("--gate-base"),
+            always_ab=option("--gate-ab"),
             threshold=option("--gate-threshold"),
             strict=option("--gate-strict"),
             max_pairs=option("--gate-pairs"),

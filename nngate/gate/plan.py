@@ -7,7 +7,8 @@
 
 The choice, in order: --gate-base=REV is A/B against REV; --gate=BASELINE is that baseline, which
 must have been recorded on this machine; plain --gate is the newest committed baseline of this
-machine, else A/B against the commit that recorded the newest baseline. A baseline or revision
+machine, else A/B against the commit that recorded the newest baseline. --gate-ab skips stored mode:
+A/B against the commit that recorded the baseline (the named one, else the newest). A baseline or revision
 that was named and cannot be used is a GateUsageError (one line), never a silent pass; a committed
 baseline that cannot be used is a warning line (`notes`), never passed over in silence.
 """
@@ -23,6 +24,7 @@ from nngate.gate.baselines import (
     extra_info_by_name,
     load_document,
     named_baseline,
+    recorded_from_changed_tree,
     recording_commit,
     saved_baselines,
 )
@@ -88,23 +90,38 @@ def choose_plan(options: GateOptions, machine: Fingerprint, resolve: Resolver = 
         if options.base_revision is not None:
             commit = resolve(options.rootdir, options.base_revision)
             return ABPlan(commit, f"--gate-base={options.base_revision}", _ancestry(options.rootdir, commit))
-        if options.choice != "auto":
-            return _named(named_baseline(options.storage, options.choice), machine, options.rootdir, resolve)
+        if options.choice not in (None, "auto"):
+            path = named_baseline(options.storage, options.choice)
+            if options.always_ab:
+                return _at_recording(path, load_document(path), options.rootdir, resolve, ())
+            return _named(path, machine, options.rootdir, resolve)
         shelf = saved_baselines(options.storage)
         notes = tuple(shelf.warnings)
-        if (matched := shelf.matching(asdict(machine.machine))) is not None:
+        if not options.always_ab and (matched := shelf.matching(asdict(machine.machine))) is not None:
             return _stored(*matched, machine, options.rootdir, resolve, notes)
         if (newest := shelf.newest_recording()) is not None:
-            commit = resolve(options.rootdir, newest[0])
-            why = f"the commit that recorded {newest[1].name}"
-            return ABPlan(commit, why, notes + _ancestry(options.rootdir, commit))
+            return _at_recording(*newest, options.rootdir, resolve, notes)
     except (BaselineError, RevisionError) as error:
         raise GateUsageError(str(error)) from None
-    return NoComparison(
-        f"gate: nothing to compare with: no committed baseline was recorded on {machine.describe()} and "
-        f"none names a base revision; pass --gate-base=REV",
-        notes,
+    missing = (
+        "--gate-ab, and no committed baseline names the commit that recorded it"
+        if options.always_ab
+        else f"no committed baseline was recorded on {machine.describe()} and none names a base revision"
     )
+    return NoComparison(f"gate: nothing to compare with: {missing}; pass --gate-base=REV", notes)
+
+
+def _at_recording(path: Path, document: dict, rootdir: Path, resolve: Resolver, notes: tuple[str, ...]) -> ABPlan:
+    """A/B against the commit that recorded a baseline, as committed: a recording from a tree with
+    uncommitted changes timed code its commit lacks, and the notes say so."""
+    if (commit := recording_commit(document)) is None:
+        raise GateUsageError(f"baseline {path} names no commit that recorded it: A/B needs one; pass --gate-base=REV")
+    resolved = resolve(rootdir, commit)
+    if recorded_from_changed_tree(document):
+        notes += (
+            f"gate: note: {path.name} was recorded with uncommitted changes; the base is {resolved[:12]} as committed",
+        )
+    return ABPlan(resolved, f"the commit that recorded {path.name}", notes + _ancestry(rootdir, resolved))
 
 
 def _ancestry(rootdir: Path, commit: str) -> tuple[str, ...]:
