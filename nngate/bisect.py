@@ -1,4 +1,4 @@
-"""`python -m models bisect --good REV --bad REV [-k EXPR] [--instructions]`: the first commit on the
+"""`nngate bisect --good REV --bad REV [-k EXPR] [--instructions]`: the first commit on the
 first-parent line from good to bad where the selected benchmarks got slower than at good beyond the
 threshold (each step that commit timed beside good by the gate's A/B lockstep, over process pairs),
 or, with --instructions, counted more instructions per call (callgrind; good is counted once).

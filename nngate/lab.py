@@ -1,4 +1,4 @@
-"""One command per lab: `python -m models lab mnist|sst2 --out DIR` runs that lab's benchmarks (the
+"""One command per lab: `nngate lab mnist|sst2 --out DIR` runs that lab's benchmarks (the
 full profile's sweeps of its architectures), trains every config it timed, and writes the report,
 end to end into DIR, with progress on stderr.
 

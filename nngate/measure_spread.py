@@ -1,8 +1,8 @@
 """Each benchmark's process spread on this machine: unchanged code, many fresh process pairs.
 
-    python -m models measure-spread --runs 4 --process-pairs 3            # 12 process pairs a benchmark
-    python -m models measure-spread --runs 2 --process-pairs 3 --write    # and record them for the gate
-    python -m models spreads [--all]                                      # the recorded ones, per CPU met
+    nngate measure-spread --runs 4 --process-pairs 3            # 12 process pairs a benchmark
+    nngate measure-spread --runs 2 --process-pairs 3 --write    # and record them for the gate
+    nngate spreads [--all]                                      # the recorded ones, per CPU met
 
 Each run is one A/B comparison of the working tree with a base revision (default HEAD: the same
 code), every benchmark timed by exactly --process-pairs fresh process pairs (none settles early),

@@ -1,7 +1,7 @@
 """Result files read back: benchmark rows and training runs, for the report and for train-sweep.
 
 Inputs are pytest-benchmark JSON files (`--benchmark-json`, or saved under .benchmarks/) and
-training JSON from `python -m models train --json` (one object, or a list of them). A training
+training JSON from `nngate train --json` (one object, or a list of them). A training
 run joins a benchmark row when architecture, config and batch size are equal (the labs trained at
 each batch size they timed); of several such runs, the one with the most epochs.
 

@@ -145,7 +145,7 @@ def test_a_failed_ab_gate_over_several_commits_names_the_bisect_to_run(tmp_path,
     if hinted:
         assert hint == [
             f"gate: 3 commits since {shas[0][:12]}: to find the first slower one, run "
-            f'python -m models bisect --good {shas[0][:12]} --bad HEAD -k "test_a[x]"'
+            f'nngate bisect --good {shas[0][:12]} --bad HEAD -k "test_a[x]"'
         ]
 
 

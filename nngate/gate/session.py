@@ -258,7 +258,7 @@ class GateSession:
         if unmatched:
             self.run_lines.append(
                 f"instructions: {unmatched} benchmark(s) not counted: the baseline has no count of them taken this "
-                f"way ({instructions.METHOD}); record one with python -m models record-baseline --instructions"
+                f"way ({instructions.METHOD}); record one with nngate record-baseline --instructions"
             )
         for side in counted:
             self.run_lines.append(
@@ -316,5 +316,5 @@ def bisect_hint(rootdir: Path, base: str, verdicts: list[rules.BenchmarkVerdict]
     instructions = " --instructions" if all(v.verdict == Verdict.INSTRUCTIONS_REGRESSION for v in failed) else ""
     return [
         f"gate: {since} commits since {base[:12]}: to find the first slower one, run "
-        f'python -m models bisect --good {base[:12]} --bad HEAD -k "{names}"{instructions}'
+        f'nngate bisect --good {base[:12]} --bad HEAD -k "{names}"{instructions}'
     ]

@@ -1,7 +1,7 @@
 """Each benchmark's measured process spread, and from it its allowed slowdown in A/B mode.
 
 A benchmark's process spread is how far the ratio of one process pair of unchanged code sat from 1,
-the largest seen over many process pairs on one machine (`python -m models measure-spread` times them
+the largest seen over many process pairs on one machine (`nngate measure-spread` times them
 and writes `.benchmarks/spreads.json`). Its allowed slowdown is the larger of the threshold and that spread: a
 benchmark whose processes sit apart by more than the threshold cannot be judged at the threshold,
 and the table says so rather than cry wolf.

@@ -1,4 +1,4 @@
-"""`python -m models history {import,backfill,show}`: its parser and what each verb does. Every verb reads the
+"""`nngate history {import,backfill,show}`: its parser and what each verb does. Every verb reads the
 same store: --history URL, else $NNBENCH_HISTORY, else the default file under .benchmarks/."""
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """Putting runs into the store: a session's own document (`pytest bench --history`) and saved files
-(`python -m models history import FILE...`)."""
+(`nngate history import FILE...`)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The report a `python -m models report` writes: one Markdown file and its PNG plots."""
+"""The report a `nngate report` writes: one Markdown file and its PNG plots."""
 
 from __future__ import annotations
 

@@ -17,7 +17,7 @@ class RevisionError(RunError):
     """A revision that cannot be resolved or checked out; one line."""
 
 
-RECORD_HINT = "or record a baseline for this machine (python -m models record-baseline)"
+RECORD_HINT = "or record a baseline for this machine (nngate record-baseline)"
 
 
 def _git(rootdir: Path, *arguments: str) -> subprocess.CompletedProcess:
