@@ -8,9 +8,9 @@ with the ISA capped, some 40 times the native time per call, plus the warm-up. S
   * a body whose call takes at most MAX_COUNTED_CALL_SECONDS natively (its timed q1) is counted:
     its count takes seconds, and it is where timing cannot resolve a small change;
   * a slower body is timed only: its count would take minutes (BERT-base's train step: over three),
-    and its timing already resolves the threshold (process spreads of 2.3-4.7% measured for
-    ResNet18 and BERT on AMD EPYC Zen 3); where its measured spread is wider (BERT's train step had
-    7.9% there before the calibration fix), the reason says so, and A/B mode widens its limit to it.
+    and its timing resolves a slowdown near the threshold (process spreads of 2.3-7.2% measured for
+    ResNet18 and BERT on AMD EPYC Zen 3, 30 process pairs each); where its measured spread is wider
+    than the threshold, the reason says so, and A/B mode widens its limit to it.
 
 The choice is recorded in every benchmark's extra_info (`instructions_counting`) and printed in the
 verdict table's instructions column.

@@ -17,7 +17,7 @@ DEFAULT_THRESHOLD = 0.05  # docs/gate.md has the false-alarm and detection runs 
 DEFAULT_INSTRUCTIONS_THRESHOLD = 0.01  # docs/instructions.md has the repeat runs behind it
 DEFAULT_MAX_PAIRS = 12  # A/B: at most this many slot pairs per benchmark; most are decided after four
 # A/B: the process spread assumed for a benchmark never measured on any machine (a user's new one):
-# 11 of the 14 spreads measured on AMD EPYC Zen 3 are at most 4.7% (.benchmarks/spreads.json), so a
+# 10 of the 14 spreads measured on AMD EPYC Zen 3 are at most 7.2% (.benchmarks/spreads.json), so a
 # benchmark is not held to a threshold its processes are likely to cross unchanged (docs/gate.md).
 DEFAULT_UNMEASURED_SPREAD = 0.08
 DEFAULT_MAX_PROCESS_PAIRS = 5  # A/B: at most this many pairs of fresh processes per benchmark (docs/gate.md)
