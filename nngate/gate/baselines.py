@@ -95,17 +95,21 @@ def named_baseline(storage: Path, choice: str) -> Path:
     return matches[-1]
 
 
+def _commit_info(document: dict) -> dict:
+    """pytest-benchmark's commit_info of a saved run; empty where it is missing or not a mapping."""
+    commit_info = document.get("commit_info")
+    return commit_info if isinstance(commit_info, dict) else {}
+
+
 def recording_commit(document: dict) -> str | None:
     """The commit whose code recorded a saved run (pytest-benchmark's commit_info)."""
-    commit_info = document.get("commit_info")
-    commit = commit_info.get("id") if isinstance(commit_info, dict) else None
+    commit = _commit_info(document).get("id")
     return commit if isinstance(commit, str) and commit and commit != UNVERSIONED else None
 
 
 def recorded_from_changed_tree(document: dict) -> bool:
     """Whether a saved run was timed with uncommitted changes (pytest-benchmark's commit_info.dirty)."""
-    commit_info = document.get("commit_info")
-    return isinstance(commit_info, dict) and commit_info.get("dirty") is True
+    return _commit_info(document).get("dirty") is True
 
 
 def extra_info_by_name(document: dict) -> dict[str, dict]:
