@@ -8,10 +8,13 @@ from pathlib import Path
 
 import pytest
 
+from nngate.gate.options import GateOptions
+from nngate.gate.plan import STORED_INSTEAD_OF_AB, GateUsageError, choose_plan
 from nngate.runtime import git as worktree
 from nngate.runtime.git import RevisionError, base_worktree, is_ancestor, resolve_revision
 
 from repository import git
+from stand_ins import machine, save
 
 pytestmark = pytest.mark.integration  # every test here starts processes (pytest, git, valgrind)
 
@@ -42,6 +45,21 @@ def test_a_revision_a_shallow_clone_lacks_names_the_fetch_that_brings_it(reposit
     assert message.startswith(f"base revision '{first}' is not in this shallow clone: fetch the history")
     assert "git fetch --unshallow" in message and "fetch-depth: 0" in message and "record-baseline" in message
     assert "\n" not in message
+
+
+def test_in_a_shallow_clone_gate_ab_does_not_advise_the_stored_baseline_it_turns_down(repository, tmp_path):
+    first = git(repository, "rev-list", "--max-parents=0", "HEAD")
+    shallow = tmp_path / "shallow"
+    git(tmp_path, "clone", "-q", "--depth=1", f"file://{repository}", str(shallow))
+    save(shallow, "0001_baseline.json", machine("Intel Xeon"), commit=first)  # another machine's: plain --gate is A/B
+    advice = {}
+    for always_ab in (False, True):
+        with pytest.raises(GateUsageError) as error:
+            choose_plan(GateOptions(rootdir=shallow, choice="auto", always_ab=always_ab), machine())
+        advice[always_ab] = str(error.value)
+    assert advice[False].endswith(worktree.RECORD_HINT) and "git fetch --unshallow" in advice[False]
+    assert advice[True].endswith(STORED_INSTEAD_OF_AB) and "git fetch --unshallow" in advice[True]
+    assert worktree.RECORD_HINT not in advice[True]
 
 
 def test_a_tree_without_git_says_so_with_the_remedy(tmp_path):

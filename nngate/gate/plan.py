@@ -29,7 +29,7 @@ from nngate.gate.baselines import (
     saved_baselines,
 )
 from nngate.gate.options import GateOptions
-from nngate.runtime.git import RevisionError, is_ancestor, resolve_revision
+from nngate.runtime.git import RECORD_HINT, RevisionError, is_ancestor, resolve_revision
 from nngate.runtime.machine import Fingerprint, environment_changes, machine_part_of
 from nngate.schema import GateMode
 
@@ -76,6 +76,8 @@ class ABPlan:
 
 
 Plan = NoComparison | StoredPlan | ABPlan
+
+STORED_INSTEAD_OF_AB = "or gate without --gate-ab against a baseline recorded on this machine (nngate record-baseline)"
 Resolver = Callable[[Path, str], str]
 
 
@@ -102,7 +104,10 @@ def choose_plan(options: GateOptions, machine: Fingerprint, resolve: Resolver = 
         if (newest := shelf.newest_recording()) is not None:
             return _at_recording(*newest, options.rootdir, resolve, notes)
     except (BaselineError, RevisionError) as error:
-        raise GateUsageError(str(error)) from None
+        message = str(error)
+        if options.always_ab:  # a stored baseline is what --gate-ab turns down: say how to use one instead
+            message = message.replace(RECORD_HINT, STORED_INSTEAD_OF_AB)
+        raise GateUsageError(message) from None
     missing = (
         "--gate-ab, and no committed baseline names the commit that recorded it"
         if options.always_ab
