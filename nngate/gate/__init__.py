@@ -12,10 +12,11 @@ pairing          A/B mode's paired rule (pure)
 process_pairs    A/B mode's verdict over several process pairs (pure)
 ab               A/B mode composed: worktree, two sides, the lockstep, the paired verdicts
 instructions     instruction counts under callgrind, one valgrind per side
-counting_policy  which benchmarks are counted, and why the others are not (pure)
+counting_policy  which benchmarks are counted, why the others are not, and the summary's lines (pure)
 count_cache      counts of a commit's tree, cached outside the checkout
 coverage         which selected benchmarks got no verdict, and why (--gate-strict)
 table            the verdict table
+verdict_fields   what the gate decided, into each benchmark's extra_info (the saved JSON)
 
 Running sides of two revisions (git, machine, processes, the scheduler) is nngate.runtime's.
 """

@@ -21,6 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from nngate import schema
+from nngate.gate.instructions import COUNTED_CALLS, METHOD, Counted
 
 MAX_COUNTED_CALL_SECONDS = 0.025  # ~1 s a call under callgrind; every MNIST/SST-2 body is under 20 ms here
 CALLGRIND_SLOWDOWN = 40  # a call under callgrind with the ISA capped, against native (ResNet18 bs1: 66 ms, 2.7 s)
@@ -75,3 +76,28 @@ def comparable(baseline: dict[str, dict], method: str) -> set[str]:
         and entry.get(schema.INSTRUCTIONS)
         and entry.get(schema.INSTRUCTIONS_METHOD) == method
     }
+
+
+def summary_lines(counting: dict[str, CountingChoice], sides: list[Counted], benchmarks: int) -> list[str]:
+    """The summary's lines on counting: those the baseline had no count of, then each side's counting run
+    (`benchmarks`: how many were timed)."""
+    unmatched = sum(choice == BASELINE_HAS_NO_COUNT for choice in counting.values())
+    timed_only = sum(not choice.counted for choice in counting.values()) - unmatched
+    lines = (
+        [
+            f"instructions: {unmatched} benchmark(s) not counted: the baseline has no count of them taken this "
+            f"way ({METHOD}); record one with nngate record-baseline --instructions"
+        ]
+        if unmatched
+        else []
+    )
+    for side in sides:
+        lines.append(
+            f"instructions: {len(side.per_call)} of {benchmarks} benchmarks counted under callgrind in the "
+            f"{side.label}, {side.seconds:.0f} s (median of {COUNTED_CALLS} calls after a warm-up, "
+            "1 if slow; allocator left out, 1 thread, ISA capped at SSE4)"
+            + (f"; {side.cached} of them from the cache of an earlier run" if side.cached else "")
+            + (f"; {timed_only} timed only (a call over {MAX_COUNTED_CALL_SECONDS * 1e3:.0f} ms)" if timed_only else "")
+            + (f"; {side.problem}" if side.problem else "")
+        )
+    return lines

@@ -15,9 +15,9 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from nngate import schema
-from nngate.gate import confirmation, counting_policy, coverage, instructions, rules
+from nngate.gate import confirmation, counting_policy, coverage, instructions, rules, verdict_fields
 from nngate.gate.ab import ABResult, ABRunner
-from nngate.gate.counting_policy import MAX_COUNTED_CALL_SECONDS, CountingChoice
+from nngate.gate.counting_policy import CountingChoice
 from nngate.gate.instructions import Counted, CountSide
 from nngate.gate.options import GateOptions
 from nngate.gate.plan import ABPlan, NoComparison, Plan, StoredPlan
@@ -27,7 +27,7 @@ from nngate.harness.measure import Measurement
 from nngate.runtime.git import commits_since
 from nngate.runtime.machine import Fingerprint
 from nngate.runtime.processes import RunError
-from nngate.schema import GateMode, Verdict
+from nngate.schema import Verdict
 
 REGRESSION_EXIT = 1  # pytest's TESTS_FAILED: a regression stands, or the gate could not judge
 NOTHING_TIMED = "gate: no benchmark was timed (all skipped or deselected, or --benchmark-disable); nothing to compare"
@@ -121,7 +121,7 @@ class GateSession:
             )
             for verdict in verdicts
         ]
-        self._write_verdicts(verdicts, plan)
+        verdict_fields.write(self.measured, verdicts, plan)
         args = (verdicts, plan.mode, plan.describe(self.machine), options.threshold, options.instructions_threshold)
         failed = any(verdict.verdict.fails for verdict in verdicts)
         if failed and isinstance(plan, ABPlan):
@@ -253,57 +253,9 @@ class GateSession:
     def _took_counts(self, counted: list[Counted]) -> None:
         """Each side's counting run, in lines for the summary; the working tree's counts (the first
         side's) into this run's extra_info."""
-        unmatched = sum(choice == counting_policy.BASELINE_HAS_NO_COUNT for choice in self.counting.values())
-        timed_only = sum(not choice.counted for choice in self.counting.values()) - unmatched
-        if unmatched:
-            self.run_lines.append(
-                f"instructions: {unmatched} benchmark(s) not counted: the baseline has no count of them taken this "
-                f"way ({instructions.METHOD}); record one with nngate record-baseline --instructions"
-            )
-        for side in counted:
-            self.run_lines.append(
-                f"instructions: {len(side.per_call)} of {len(self.measured)} benchmarks counted under callgrind in the "
-                f"{side.label}, {side.seconds:.0f} s (median of {instructions.COUNTED_CALLS} calls after a warm-up, "
-                "1 if slow; allocator left out, 1 thread, ISA capped at SSE4)"
-                + (f"; {side.cached} of them from the cache of an earlier run" if side.cached else "")
-                + (
-                    f"; {timed_only} timed only (a call over {MAX_COUNTED_CALL_SECONDS * 1e3:.0f} ms)"
-                    if timed_only
-                    else ""
-                )
-                + (f"; {side.problem}" if side.problem else "")
-            )
+        self.run_lines.extend(counting_policy.summary_lines(self.counting, counted, len(self.measured)))
         for name, info in self.measured.items():
             info.update(counted[0].entries(name) if counted else {})
-
-    def _write_verdicts(self, verdicts: list[rules.BenchmarkVerdict], plan: StoredPlan | ABPlan) -> None:
-        """Each verdict into its benchmark's extra_info, so the saved JSON says what the gate decided."""
-        base_commit = plan.commit if isinstance(plan, ABPlan) else plan.fallback_commit
-        for verdict in verdicts:
-            info = self.measured[verdict.name]
-            info.update(
-                {
-                    schema.GATE_MODE: str(GateMode.AB if verdict.pairs else plan.mode),
-                    schema.GATE_VERDICT: verdict.text,
-                    schema.GATE_RATIO: verdict.ratio,
-                    schema.GATE_LIMIT: verdict.limit,
-                    schema.GATE_INSTRUCTIONS_RATIO: verdict.instructions_ratio,
-                    schema.GATE_INSTRUCTIONS_LIMIT: verdict.instructions_limit,
-                    schema.GATE_OP_CHANGES: list(verdict.op_changes),
-                    schema.GATE_KERNEL_CHANGES: None
-                    if verdict.kernel_changes is None
-                    else list(verdict.kernel_changes),
-                    schema.GATE_LIMIT_WHY: verdict.limit_why,
-                }
-            )
-            if isinstance(plan, ABPlan) or verdict.pairs:
-                info.update(
-                    {
-                        schema.GATE_PAIRS: list(verdict.pairs),
-                        schema.GATE_PROCESS_RATIOS: list(verdict.process_ratios),
-                        schema.GATE_BASE_COMMIT: base_commit,
-                    }
-                )
 
 
 def bisect_hint(rootdir: Path, base: str, verdicts: list[rules.BenchmarkVerdict]) -> list[str]:
