@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import signal
+import sys
 import threading
 from dataclasses import replace
 
@@ -186,10 +187,22 @@ def _write_step_summary(outcome: Outcome) -> list[str]:
     return []
 
 
+AFTER_VERDICTS_LINE = "gate: interrupted after the gate had finished; the run ends here, nothing of the gate's left"
+
+
+def _interrupted_after_verdicts(signum: int, frame) -> None:
+    """SIGTERM once the gate is done: no process or worktree of its is left to end, and a
+    KeyboardInterrupt here would surface as a traceback from whatever pytest was printing."""
+    print(AFTER_VERDICTS_LINE, file=sys.stderr, flush=True)
+    raise SystemExit(INTERRUPTED_EXIT)
+
+
 @pytest.hookimpl(hookwrapper=True, tryfirst=True)  # outside pytest-benchmark's, which writes its JSON
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int):
     # First, so that re-measured entries and verdicts reach the saved JSON.
     outcome = _finish(session)
+    if PREVIOUS_SIGTERM in session.config.stash:  # the gate's cleanup path is no longer needed
+        signal.signal(signal.SIGTERM, _interrupted_after_verdicts)
     if outcome is not None:
         outcome = replace(outcome, lines=outcome.lines + _write_step_summary(outcome))
         session.config.stash[OUTCOME] = outcome

@@ -1,7 +1,7 @@
 """A cancelled job leaves nothing behind: SIGTERM (CI cancellation, `timeout`) or SIGINT to the
 pytest process alone, while the gate's side processes run, ends every one of them, removes the
-base revision's worktree and the temporary folders, prints one line and exits with pytest's
-"interrupted" status (2), never the regression status (1)."""
+base revision's worktree and the temporary folders, prints one line and exits with the shell's
+status for an interrupt (130), never the regression status (1); after the gate has finished, too."""
 
 from __future__ import annotations
 
@@ -115,6 +115,32 @@ def test_sigterm_during_ab_slots_ends_the_sides_and_removes_the_worktree(committ
     worktrees = subprocess.run(["git", "worktree", "list"], cwd=committed.path, capture_output=True, text=True)
     assert worktrees.stdout.count("\n") == 1  # the checkout itself: the base's worktree is gone
     assert scratch_folders(committed) == []
+
+
+SIGTERM_IN_THE_SUMMARY = """
+import os, signal, time
+
+
+def pytest_terminal_summary():
+    os.kill(os.getpid(), signal.SIGTERM)  # after the gate, while pytest prints: a job cancelled late
+    time.sleep(5)
+"""
+
+
+def test_sigterm_after_the_gate_is_one_line_and_the_interrupted_status_not_a_traceback(committed):
+    committed.makeconftest(SIGTERM_IN_THE_SUMMARY)
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", *FAST, "--gate-base=HEAD"],
+        cwd=committed.path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    output = done.stdout + done.stderr
+    assert done.returncode == INTERRUPTED_EXIT, output
+    assert "gate: interrupted after the gate had finished" in output and "Traceback" not in output
+    worktrees = subprocess.run(["git", "worktree", "list"], cwd=committed.path, capture_output=True, text=True)
+    assert worktrees.stdout.count("\n") == 1
 
 
 @pytest.mark.skipif(instructions.unavailable() is not None, reason=f"{instructions.unavailable()}")
