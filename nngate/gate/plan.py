@@ -76,9 +76,10 @@ class ABPlan:
 
 
 Plan = NoComparison | StoredPlan | ABPlan
-
-STORED_INSTEAD_OF_AB = "or gate without --gate-ab against a baseline recorded on this machine (nngate record-baseline)"
 Resolver = Callable[[Path, str], str]
+
+# The last remedy of a revision error under --gate-ab, which turns down the stored baseline RECORD_HINT offers.
+STORED_INSTEAD_OF_AB = "or gate without --gate-ab against a baseline recorded on this machine (nngate record-baseline)"
 
 
 def choose_plan(options: GateOptions, machine: Fingerprint, resolve: Resolver = resolve_revision) -> Plan:
@@ -105,7 +106,7 @@ def choose_plan(options: GateOptions, machine: Fingerprint, resolve: Resolver = 
             return _at_recording(*newest, options.rootdir, resolve, notes)
     except (BaselineError, RevisionError) as error:
         message = str(error)
-        if options.always_ab:  # a stored baseline is what --gate-ab turns down: say how to use one instead
+        if options.always_ab:
             message = message.replace(RECORD_HINT, STORED_INSTEAD_OF_AB)
         raise GateUsageError(message) from None
     missing = (
