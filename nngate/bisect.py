@@ -186,9 +186,9 @@ def add_parser(verbs) -> None:
     )
 
 
-def _resolved(rootdir: Path, revision: str) -> str:
+def _resolved(rootdir: Path, revision: str, role: str) -> str:
     try:
-        return resolve_revision(rootdir, revision)
+        return resolve_revision(rootdir, revision, role, "name commits it has with --good and --bad")
     except RevisionError as error:
         raise BisectError(f"bisect: {error}") from None
 
@@ -202,7 +202,7 @@ def run(arguments: argparse.Namespace) -> int:
         check_git(rootdir)
     except RevisionError as error:
         raise BisectError(f"bisect: {error}") from None
-    good, bad = _resolved(rootdir, arguments.good), _resolved(rootdir, arguments.bad)
+    good, bad = _resolved(rootdir, arguments.good, "--good"), _resolved(rootdir, arguments.bad, "--bad")
     commits = first_parent_line(rootdir, good, bad)
     if commits is None:
         raise BisectError(f"bisect: --good {good[:12]} is not an ancestor of --bad {bad[:12]}")

@@ -92,6 +92,10 @@ def run(arguments: argparse.Namespace) -> int:
     if arguments.replace and not arguments.write:
         raise SpreadError("measure-spread: --replace only goes with --write (it replaces what --write records)")
     interrupt_on_sigterm()
+    try:  # before collecting: git's problems cost nothing to find, pytest's collection seconds
+        commit = resolve_revision(root, arguments.base, "--base", "name a commit it has with --base REV")
+    except RevisionError as error:
+        raise SpreadError(f"measure-spread: {error}") from None
     # The sides run the suite's default threads and are pinned to as many CPUs (ABRunner.threads). Pinned
     # to both cores of this VM, a slot ran on whichever core was free, and one process pair's ratio of
     # MLP bs1 came out anywhere in 0.64-1.42.
@@ -102,10 +106,6 @@ def run(arguments: argparse.Namespace) -> int:
         raise SpreadError(
             f"measure-spread: pytest collects nothing for {' '.join(selection) or 'its testpaths'} in {root}"
         )
-    try:
-        commit = resolve_revision(root, arguments.base)
-    except RevisionError as error:
-        raise SpreadError(f"measure-spread: {error}") from None
     print(f"machine: {machine.describe()}; {len(names)} benchmarks; base {commit[:12]}", flush=True)
     ratios: dict[str, list[float]] = {name: [] for name in names}
     for run in range(1, arguments.runs + 1):

@@ -93,7 +93,10 @@ def test_a_baseline_from_another_machine_is_never_compared(bench):
     "option, message",
     [
         ("--gate=nosuch", "gate: no saved baseline matches 'nosuch' under *"),
-        ("--gate-base=nosuch", "gate: * is not a git checkout (a source tree without .git), so no base revision *"),
+        (
+            "--gate-base=nosuch",
+            "gate: * is not a git checkout (a source tree without .git), * run from a clone, or record a baseline *",
+        ),
     ],
 )
 def test_a_named_baseline_or_revision_that_cannot_be_found_is_a_usage_error(bench, option, message):

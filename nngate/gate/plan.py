@@ -29,7 +29,7 @@ from nngate.gate.baselines import (
     saved_baselines,
 )
 from nngate.gate.options import GateOptions
-from nngate.runtime.git import RECORD_HINT, RevisionError, is_ancestor, resolve_revision
+from nngate.runtime.git import RevisionError, is_ancestor, resolve_revision
 from nngate.runtime.machine import Fingerprint, environment_changes, machine_part_of
 from nngate.schema import GateMode
 
@@ -78,7 +78,9 @@ class ABPlan:
 Plan = NoComparison | StoredPlan | ABPlan
 Resolver = Callable[[Path, str], str]
 
-# The last remedy of a revision error under --gate-ab, which turns down the stored baseline RECORD_HINT offers.
+# The gate's own last remedy where git cannot give it a base revision: no revision is needed against a
+# baseline recorded on this machine. --gate-ab turns such a baseline down, so it says how not to.
+RECORD_HINT = "or record a baseline for this machine (nngate record-baseline)"
 STORED_INSTEAD_OF_AB = "or gate without --gate-ab against a baseline recorded on this machine (nngate record-baseline)"
 
 
@@ -104,11 +106,10 @@ def choose_plan(options: GateOptions, machine: Fingerprint, resolve: Resolver = 
             return _stored(*matched, machine, options.rootdir, resolve, notes)
         if (newest := shelf.newest_recording()) is not None:
             return _at_recording(*newest, options.rootdir, resolve, notes)
-    except (BaselineError, RevisionError) as error:
-        message = str(error)
-        if options.always_ab:
-            message = message.replace(RECORD_HINT, STORED_INSTEAD_OF_AB)
-        raise GateUsageError(message) from None
+    except BaselineError as error:
+        raise GateUsageError(str(error)) from None
+    except RevisionError as error:
+        raise GateUsageError(error.advise(STORED_INSTEAD_OF_AB if options.always_ab else RECORD_HINT)) from None
     missing = (
         "--gate-ab, and no committed baseline names the commit that recorded it"
         if options.always_ab
@@ -147,7 +148,7 @@ def _stored(
         try:
             fallback = resolve(rootdir, commit)
         except RevisionError as error:
-            problem = str(error)
+            problem = error.advise(RECORD_HINT)  # a new recording would hold the benchmarks it lacks
     changes = tuple(environment_changes(document, machine))
     return StoredPlan(path, extra_info_by_name(document), changes, fallback, problem, notes)
 

@@ -48,7 +48,9 @@ def first_parent_range(rootdir: Path, revision_range: str) -> list[str]:
     if not separator or not good or not bad:
         raise HistoryError(f"history: {revision_range!r} is not a range: name one as A..B (e.g. HEAD~12..HEAD)")
     try:
-        good, bad = resolve_revision(rootdir, good), resolve_revision(rootdir, bad)
+        good, bad = (
+            resolve_revision(rootdir, end, "range end", "name a range of commits it has (A..B)") for end in (good, bad)
+        )
     except RevisionError as error:
         raise HistoryError(f"history: {error}") from None
     commits = first_parent_line(rootdir, good, bad)

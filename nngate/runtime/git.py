@@ -14,10 +14,20 @@ from nngate.runtime.processes import RunError
 
 
 class RevisionError(RunError):
-    """A revision that cannot be resolved or checked out; one line."""
+    """A revision that cannot be resolved or checked out: git's problem and, where git has one, git's own
+    remedy. Each caller words its own alternatives (`advise`): the gate's stored baseline, bisect's
+    --good and --bad are not git's to offer, and no caller is given another's."""
 
+    def __init__(self, problem: str, remedy: str = ""):
+        self.problem, self.remedy = problem, remedy
+        super().__init__(self.advise())
 
-RECORD_HINT = "or record a baseline for this machine (nngate record-baseline)"
+    def advise(self, *alternatives: str) -> str:
+        """One line: the problem, git's remedy, then the caller's alternatives (each worded "or ...");
+        none where git has no remedy either (a revision that is no commit, a checkout that failed)."""
+        if not self.remedy:
+            return self.problem
+        return ", ".join([f"{self.problem}: {self.remedy}", *alternatives])
 
 
 def _git(rootdir: Path, *arguments: str) -> subprocess.CompletedProcess:
@@ -45,31 +55,35 @@ def ignore_in_checkout(path: Path) -> bool:
 
 
 def check_git(rootdir: Path) -> None:
-    """RevisionError, with its remedy, where no revision of `rootdir` can be had: no git, or no repository."""
+    """RevisionError, with git's remedy, where no revision of `rootdir` can be had: no git, or no repository."""
     if shutil.which("git") is None:
-        raise RevisionError(
-            f"git is not installed, and A/B mode checks out a base revision: install git, {RECORD_HINT}"
-        )
+        raise RevisionError("git is not installed, so no other revision can be checked out", "install git")
     if _git(rootdir, "rev-parse", "--git-dir").returncode != 0:
         raise RevisionError(
-            f"{rootdir} is not a git checkout (a source tree without .git), so no base revision can be timed: "
-            f"gate from a clone, {RECORD_HINT}"
+            f"{rootdir} is not a git checkout (a source tree without .git), so no other revision can be checked out",
+            "run from a clone",
         )
 
 
-def resolve_revision(rootdir: Path, revision: str) -> str:
-    """The full commit id of `revision` (any git revision: a sha, a tag, HEAD~1); RevisionError with
-    the remedy where git, the repository or the commit is missing (a shallow clone lacks old commits)."""
+def resolve_revision(
+    rootdir: Path,
+    revision: str,
+    role: str = "base revision",
+    instead: str = "name a commit it has with --gate-base=REV",
+) -> str:
+    """The full commit id of `revision` (any git revision: a sha, a tag, HEAD~1); RevisionError where git,
+    the repository or the commit is missing. `role` names the revision in that error, and `instead` says
+    how the caller names another (a shallow clone lacks old commits, and has some)."""
     check_git(rootdir)
     done = _git(rootdir, "rev-parse", "--verify", "--quiet", f"{revision}^{{commit}}")
     if done.returncode == 0:
         return done.stdout.strip()
     if _git(rootdir, "rev-parse", "--is-shallow-repository").stdout.strip() == "true":
         raise RevisionError(
-            f"base revision {revision!r} is not in this shallow clone: fetch the history (git fetch --unshallow; "
-            f"GitHub's actions/checkout: fetch-depth: 0), or name a commit it has with --gate-base=REV, {RECORD_HINT}"
+            f"{role} {revision!r} is not in this shallow clone",
+            f"fetch the history (git fetch --unshallow; GitHub's actions/checkout: fetch-depth: 0), or {instead}",
         )
-    raise RevisionError(f"base revision {revision!r} is not a commit of the repository at {rootdir}")
+    raise RevisionError(f"{role} {revision!r} is not a commit of the repository at {rootdir}")
 
 
 def tree_of(rootdir: Path, commit: str) -> str | None:
