@@ -13,10 +13,10 @@ import pytest
 from nngate.gate.pairing import decide
 from nngate.probe import protocol
 from nngate.runtime.processes import SideError
-from nngate.runtime.scheduler import Lockstep, RoundRobin, Side
+from nngate.runtime.scheduler import MIN_WINDOW_SECONDS, SLOT_SECONDS, Lockstep, RoundRobin, Side, window_pairs
 
 NAMES = ["bench/t.py::a", "bench/t.py::b"]
-CALL_SECONDS = 0.01  # five calls a slot
+CALL_SECONDS = 0.2  # one call a slot: four pairs span the window (MIN_WINDOW_SECONDS)
 
 
 class ScriptedChannel:
@@ -64,9 +64,9 @@ def paired_rule_lockstep(threshold=0.10, max_pairs=12) -> Lockstep:
     return Lockstep(max_pairs, lambda name, ratios: decide(ratios, threshold, max_pairs) is not None)
 
 
-def sides(log, tree_benchmarks=NAMES, base_benchmarks=NAMES, **tree_script):
+def sides(log, tree_benchmarks=NAMES, base_benchmarks=NAMES, base_seconds=CALL_SECONDS, **tree_script):
     tree = Side("working tree", ScriptedChannel("W", tree_benchmarks, log, **tree_script))
-    base = Side("base revision abc", ScriptedChannel("B", base_benchmarks, log))
+    base = Side("base revision abc", ScriptedChannel("B", base_benchmarks, log, seconds=base_seconds))
     return tree, base
 
 
@@ -87,6 +87,16 @@ def test_a_slower_working_tree_is_paired_until_the_rule_decides():
     assert set(timed) == set(NAMES)
     assert all(ratio == pytest.approx(1.2) for paired in timed.values() for ratio in paired.ratios)
     assert all(len(paired.pairs) == 4 for paired in timed.values())
+
+
+def test_small_calls_are_paired_until_their_slots_span_the_window_before_the_rule_is_asked():
+    log: list[str] = []
+    small = SLOT_SECONDS / 5  # five calls a slot: the rule alone would decide "ok" after four pairs
+    tree, base = sides(log, tree_benchmarks=NAMES[:1], base_benchmarks=NAMES[:1], base_seconds=small, seconds=small)
+    timed = paired_rule_lockstep().run(tree, base, NAMES[:1])
+    assert len(timed[NAMES[0]].pairs) == round(MIN_WINDOW_SECONDS / (2 * SLOT_SECONDS)) == 12
+    assert window_pairs(SLOT_SECONDS, max_pairs=6) == 6  # never past the cap (--gate-pairs)
+    assert window_pairs(1.0, max_pairs=12) == 1  # slots of long calls span it at once: the rule's four rule
 
 
 def test_a_benchmark_one_side_lacks_is_passed_over_and_the_rest_paired():

@@ -33,6 +33,11 @@ from nngate.runtime.processes import SideError
 from nngate.runtime.quantile import q1
 
 SLOT_SECONDS = 0.05  # short, so both slots of a pair fall in the same spell of a neighbour's load
+# A process pair's ratio is the median of its slot pairs; for small calls four pairs span 0.4 s, and the
+# same prepared case timed against itself in one process gave such windows up to 1.361 (4 of 100 beyond
+# 10%, MLP bs1, AMD EPYC Zen 3): the window's own noise, read as a process pair's offset. Windows of 12
+# pairs (1.2 s) gave 0.981-1.019 (docs/evidence/process-modes.md). Slots of long calls fill it at four.
+MIN_WINDOW_SECONDS = 1.2
 MAX_SLOT_CALLS = 10_000
 SIDE_SILENCE_SECONDS = 1800  # a side that says nothing for this long is stuck
 
@@ -56,6 +61,12 @@ class PairedTimes:
 def slot_calls(call_seconds: float) -> int:
     """How many calls of `call_seconds` each fill one slot of SLOT_SECONDS (at least one)."""
     return max(1, min(MAX_SLOT_CALLS, math.ceil(SLOT_SECONDS / max(call_seconds, 1e-9))))
+
+
+def window_pairs(slot_seconds: float, max_pairs: int) -> int:
+    """The fewest slot pairs of `slot_seconds` each whose alternating slots span MIN_WINDOW_SECONDS, at
+    most `max_pairs`: before that, the paired rule is not asked."""
+    return max(1, min(max_pairs, math.ceil(MIN_WINDOW_SECONDS / (2 * max(slot_seconds, 1e-9)))))
 
 
 class Waiting(NamedTuple):
@@ -151,8 +162,10 @@ class Lockstep:
         return paired
 
     def pairs(self, tree: Side, base: Side, paired: PairedTimes) -> None:
-        """Slot pairs of one benchmark, the working tree's slot then the base's, until it is decided."""
+        """Slot pairs of one benchmark, the working tree's slot then the base's, until they span the
+        window (`window_pairs`) and the rule decides, or the cap."""
         calls = {side: slot_calls(side.at.call_seconds) for side in (tree, base)}
+        least = window_pairs(max(calls[side] * side.at.call_seconds for side in calls), self.max_pairs)
         try:  # a slot each first, not counted: a side's first calls after waiting run slower (docs/gate.md)
             tree.slot(calls[tree])
             base.slot(calls[base])
@@ -164,7 +177,7 @@ class Lockstep:
             except (EOFError, OSError):  # a side failed inside its slot: what was paired stands
                 return
             paired.pairs.append((seconds[tree], seconds[base]))
-            if self.decided(tree.at.name, paired.ratios):
+            if len(paired.pairs) >= least and self.decided(tree.at.name, paired.ratios):
                 return
 
 
