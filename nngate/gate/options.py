@@ -15,7 +15,7 @@ from nngate.runtime.sides import DEFAULT_THREADS
 
 DEFAULT_THRESHOLD = 0.05  # docs/gate.md has the false-alarm and detection runs behind it
 DEFAULT_INSTRUCTIONS_THRESHOLD = 0.01  # docs/instructions.md has the repeat runs behind it
-DEFAULT_MAX_PAIRS = 12  # A/B: at most this many slot pairs per benchmark; most are decided after four
+DEFAULT_MAX_PAIRS = 12  # A/B: at most this many slot pairs per benchmark; calls of 0.15 s or more: 4 often do
 # A/B: the process spread assumed for a benchmark never measured on any machine (a user's new one):
 # 10 of the 14 spreads measured on AMD EPYC Zen 3 are at most 7.2% (.benchmarks/spreads.json), so a
 # benchmark is not held to a threshold its processes are likely to cross unchanged (docs/gate.md).

@@ -5,7 +5,8 @@ the gate's A/B lockstep (two sides, `Lockstep`) and the history's round robin (o
 At each benchmark both sides prepare and warm up in parallel, then say they are ready (AT) and
 wait. The scheduler asks each side in turn for a slot of timed calls, strictly alternating (A B A
 B ...), the other side idle meanwhile; each side's first slot of a benchmark is a warm-up, not
-counted. Then pairs until the paired rule (nngate.gate.pairing) decides, or the cap. Strictly: every
+counted. Then pairs until they span a window of MIN_WINDOW_SECONDS and the paired rule
+(nngate.gate.pairing) decides, or the cap. Strictly: every
 slot follows a slot of the other side, so neither side ever runs right after itself with its own
 data still in the caches. The order this replaced (A B, B A, A B, ...) gave the base two such warm
 slots in the first four pairs and the working tree one, a bias where a slot is one call (BERT's
