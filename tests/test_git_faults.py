@@ -53,9 +53,10 @@ def test_a_revision_a_shallow_clone_lacks_names_the_fetch_that_brings_it(reposit
     with pytest.raises(RevisionError) as error:
         resolve_revision(shallow, first)
     message = str(error.value)
-    assert message.startswith(f"base revision '{first}' is not in this shallow clone: fetch the history")
-    assert "git fetch --unshallow" in message and "fetch-depth: 0" in message and "--gate-base=REV" in message
-    assert "record-baseline" not in message and "\n" not in message  # the gate's alternative is the gate's to add
+    assert message == (
+        f"revision '{first}' is not in this shallow clone: fetch the history (git fetch --unshallow; "
+        "GitHub's actions/checkout: fetch-depth: 0), or name a commit it has"
+    )  # no caller's option or alternative: each adds its own
 
 
 def test_in_a_shallow_clone_gate_ab_does_not_advise_the_stored_baseline_it_turns_down(repository, shallow):
@@ -66,6 +67,8 @@ def test_in_a_shallow_clone_gate_ab_does_not_advise_the_stored_baseline_it_turns
         with pytest.raises(GateUsageError) as error:
             choose_plan(GateOptions(rootdir=shallow, choice="auto", always_ab=always_ab), machine())
         advice[always_ab] = str(error.value)
+    assert advice[False].startswith(f"base revision '{first}' is not in this shallow clone: fetch the history")
+    assert "or name a commit it has with --gate-base=REV, or" in advice[False] and "--gate-base=REV" in advice[True]
     assert advice[False].endswith(RECORD_HINT) and "git fetch --unshallow" in advice[False]
     assert advice[True].endswith(STORED_INSTEAD_OF_AB) and "git fetch --unshallow" in advice[True]
     assert RECORD_HINT not in advice[True]

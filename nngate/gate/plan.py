@@ -84,7 +84,12 @@ RECORD_HINT = "or record a baseline for this machine (nngate record-baseline)"
 STORED_INSTEAD_OF_AB = "or gate without --gate-ab against a baseline recorded on this machine (nngate record-baseline)"
 
 
-def choose_plan(options: GateOptions, machine: Fingerprint, resolve: Resolver = resolve_revision) -> Plan:
+def resolve_base(rootdir: Path, revision: str) -> str:
+    """The commit of a base revision, named in the gate's words where git cannot give it."""
+    return resolve_revision(rootdir, revision, "base revision", "name a commit it has with --gate-base=REV")
+
+
+def choose_plan(options: GateOptions, machine: Fingerprint, resolve: Resolver = resolve_base) -> Plan:
     """The plan for a gated run (module docstring); `resolve` turns a revision into a commit id."""
     if options.base_revision is not None and options.choice not in (None, "auto"):
         raise GateUsageError(

@@ -66,14 +66,11 @@ def check_git(rootdir: Path) -> None:
 
 
 def resolve_revision(
-    rootdir: Path,
-    revision: str,
-    role: str = "base revision",
-    instead: str = "name a commit it has with --gate-base=REV",
+    rootdir: Path, revision: str, role: str = "revision", instead: str = "name a commit it has"
 ) -> str:
     """The full commit id of `revision` (any git revision: a sha, a tag, HEAD~1); RevisionError where git,
     the repository or the commit is missing. `role` names the revision in that error, and `instead` says
-    how the caller names another (a shallow clone lacks old commits, and has some)."""
+    how the caller names another (a shallow clone lacks old commits, and has some): its own option."""
     check_git(rootdir)
     done = _git(rootdir, "rev-parse", "--verify", "--quiet", f"{revision}^{{commit}}")
     if done.returncode == 0:
