@@ -30,7 +30,7 @@ from nngate.gate.options import (
 from nngate.gate.rules import instructions_limit
 from nngate.gate.spread import Spreads, load_recorded, spreads_file, spreads_for
 from nngate.project import benchmark_paths
-from nngate.runtime.git import RevisionError, check_git, checked_out, first_parent_line, resolve_revision
+from nngate.runtime.git import RevisionError, checked_out, first_parent_line, resolve_revision
 from nngate.runtime.machine import fingerprint
 from nngate.runtime.processes import RunError, interrupt_on_sigterm, node_ids
 from nngate.schema import Verdict
@@ -198,10 +198,6 @@ def run(arguments: argparse.Namespace) -> int:
     slower or skipped commits leave a range."""
     rootdir = Path.cwd()
     interrupt_on_sigterm()  # a cancelled job unwinds as Ctrl-C does: no worktree or side process is left
-    try:
-        check_git(rootdir)
-    except RevisionError as error:
-        raise BisectError(f"bisect: {error}") from None
     good, bad = _resolved(rootdir, arguments.good, "--good"), _resolved(rootdir, arguments.bad, "--bad")
     commits = first_parent_line(rootdir, good, bad)
     if commits is None:

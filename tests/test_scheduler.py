@@ -96,7 +96,7 @@ def test_small_calls_are_paired_until_their_slots_span_the_window_before_the_rul
     timed = paired_rule_lockstep().run(tree, base, NAMES[:1])
     assert len(timed[NAMES[0]].pairs) == round(MIN_WINDOW_SECONDS / (2 * SLOT_SECONDS)) == 12
     assert window_pairs(SLOT_SECONDS, max_pairs=6) == 6  # never past the cap (--gate-pairs)
-    assert window_pairs(1.0, max_pairs=12) == 1  # slots of long calls span it at once: the rule's four rule
+    assert window_pairs(1.0, max_pairs=12) == 1  # slots of long calls span it at once: the rule's own four pairs decide
 
 
 def test_a_benchmark_one_side_lacks_is_passed_over_and_the_rest_paired():

@@ -32,27 +32,30 @@ ROOT = Path(__file__).resolve().parents[3]
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from process_modes import cpu_model  # noqa: E402
 
+from nngate.probe.side import call_times  # noqa: E402
+from nngate.runtime.scheduler import slot_time  # noqa: E402
+
 WAYS = ("strict", "coin", "copies")
 
 
 def slot(body, calls: int) -> float:
-    from nngate.probe.side import call_times
-    from nngate.runtime.scheduler import slot_time
-
+    """One slot as a side times it and the gate reads it: the q1 of `calls` calls."""
     return slot_time(call_times(body, calls))
 
 
 def window(first, second, calls: int, pairs: int, coin: random.Random | None) -> float:
-    """One process pair's ratio of a benchmark, as the lockstep times it: first's slot over second's."""
+    """One process pair's ratio of a benchmark, as the lockstep times it: first's slot over second's,
+    second's slot timed first where the coin says so."""
     slot(first, calls), slot(second, calls)  # a warm-up slot each, not counted
     ratios = []
     for _ in range(pairs):
         if coin is not None and coin.random() < 0.5:
-            later, earlier = slot(second, calls), slot(first, calls)
-            ratios.append(earlier / later)
+            second_time = slot(second, calls)
+            first_time = slot(first, calls)
         else:
-            earlier, later = slot(first, calls), slot(second, calls)
-            ratios.append(earlier / later)
+            first_time = slot(first, calls)
+            second_time = slot(second, calls)
+        ratios.append(first_time / second_time)
     return statistics.median(ratios)
 
 
