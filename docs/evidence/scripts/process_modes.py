@@ -6,6 +6,8 @@ Ways (`--ways`, comma-separated; each runs `--runs` fresh processes in turn, int
 * `suite@REV`: the same in a temporary git worktree of REV (removed at the end): before and after a
              change, interleaved, so that both meet the same periods of the machine;
 * `loop`:    a plain loop: the model built, one input, inference_mode, rounds of calls, the median;
+* `python`:  the machine alone: the plain loop over a pure-Python sum (no torch imported, nothing
+             allocated), so that a process mode it shows is the machine's, whatever the suite does;
 * `harness`: the suite's own measure_case (prepare, peak memory, retained allocations, warm-up,
              the bracketing references) with the timing done by the plain loop instead of
              pytest-benchmark; `harness-no-STEP[-STEP...]` leaves steps out (peak, retained,
@@ -15,12 +17,14 @@ For each benchmark and way: the median of each process, their median, the larges
 process from that median and how many processes lie within 5% of it; for the suite's ways also the
 time its rounds spanned (the stats' total): pytest-benchmark sizes a run from its first call,
 max_time / that call's time. `--select` picks the suite's benchmarks (`-k`; the loop and harness
-ways time MLP, CNN and BoW bs1). `--compare-runs N` then saves one suite run and runs N more with
-plain `--benchmark-compare-fail=median:5%` against it (the product card's first use): how many pass.
+ways time MLP, CNN and BoW bs1, the python way its sum). `--compare-runs N` then saves one suite
+run and runs N more with plain `--benchmark-compare-fail=median:5%` against it (the product card's
+first use): how many pass.
 Run from the repository's root:
 
     python docs/evidence/scripts/process_modes.py --runs 10 --ways suite,loop,harness
     python docs/evidence/scripts/process_modes.py --runs 10 --ways suite --select "bs1 and inference" --compare-runs 5
+    python docs/evidence/scripts/process_modes.py --runs 10 --ways suite,loop,python   # is it the machine?
 """
 
 from __future__ import annotations
@@ -75,7 +79,17 @@ class LoopBenchmark:
         self.stats = type("Metadata", (), {"stats": stats, "iterations": 1})()
 
 
+def pure_python_sum() -> int:
+    """About 50 µs of interpreter work on a 2026 server core: no library, no allocation to speak of."""
+    total = 0
+    for number in range(2000):
+        total += number
+    return total
+
+
 def child(way: str) -> dict[str, float]:
+    if way == "python":  # before torch is imported: this process holds nothing of the suite's
+        return {"python": loop_median(pure_python_sum)}
     import torch
 
     sys.path.insert(0, str(ROOT))  # the suite's models/ is not installed: it lives in the checkout
