@@ -2,19 +2,18 @@
 the gate's A/B lockstep (two sides, `Lockstep`) and the history's round robin (one side per commit,
 `RoundRobin`). Both size a slot with one formula (`slot_calls`).
 
-At each benchmark both sides prepare and warm up in parallel, then say they are ready (AT) and
-wait. The scheduler asks each side in turn for a slot of timed calls, strictly alternating (A B A
-B ...), the other side idle meanwhile; each side's first slot of a benchmark is a warm-up, not
-counted. Then pairs until they span a window of MIN_WINDOW_SECONDS and the paired rule
-(nngate.gate.pairing) decides, or the cap. Strictly: every
-slot follows a slot of the other side, so neither side ever runs right after itself with its own
-data still in the caches. The order this replaced (A B, B A, A B, ...) gave the base two such warm
-slots in the first four pairs and the working tree one, a bias where a slot is one call (BERT's
-and ResNet18's train steps): in one unchanged run, BERT's train step came out at 1.121 in both of
-its process pairs. Why slots and not whole processes: a neighbour on the same core slows
-everything for spells of a fraction of a second to seconds, so two processes timed a minute apart
-disagree on unchanged code, while two slots moments apart see the same spell and their ratio
-cancels it (docs/gate.md, has the measurements).
+At each benchmark both sides prepare and warm up in parallel, then say they are ready (AT) and wait.
+The scheduler asks each side in turn for a slot of timed calls, strictly alternating (A B A B ...),
+the other side idle meanwhile; each side's first slot of a benchmark is a warm-up, not counted. Then
+pairs until they span a window of MIN_WINDOW_SECONDS and the paired rule (nngate.gate.pairing)
+decides, or the cap. Strictly: every slot follows a slot of the other side, so neither side ever
+runs right after itself with its own data still in the caches. The order this replaced (A B, B A, A
+B, ...) gave the base two such warm slots in the first four pairs and the working tree one, a bias
+where a slot is one call (BERT's and ResNet18's train steps): in one unchanged run, BERT's train
+step came out at 1.121 in both of its process pairs. Why slots and not whole processes: a neighbour
+on the same core slows everything for spells of a fraction of a second to seconds, so two processes
+timed a minute apart disagree on unchanged code, while two slots moments apart see the same spell
+and their ratio cancels it (docs/gate.md, has the measurements).
 
 A side is anything with a channel that speaks nngate.probe.protocol: a side process in real
 runs, a scripted fake in the unit tests.

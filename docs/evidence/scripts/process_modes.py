@@ -80,7 +80,9 @@ class LoopBenchmark:
 
 
 def pure_python_sum() -> int:
-    """About 50 µs of interpreter work on a 2026 server core: no library, no allocation to speak of."""
+    """Interpreter work alone, about as long as MLP bs1's call (49.6 µs on the Xeon of process-modes.md):
+    no library, no allocation to speak of. Not reference_choice.py's interpreter loop: that module
+    imports torch, and this way's process must not."""
     total = 0
     for number in range(2000):
         total += number
