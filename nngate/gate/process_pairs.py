@@ -4,10 +4,10 @@ Two fresh processes of identical code can sit a steady few percent apart for the
 (memory layout, page placement, allocator state, code alignment), and the slot pairs inside one
 process pair cannot see it: they all share the offset (docs/gate.md, "A/B mode"). A process
 pair's window of slots has noise of its own besides (nngate.runtime.scheduler.MIN_WINDOW_SECONDS).
-So an A/B run starts several independent process pairs, each timing the benchmarks still undecided, and a process
-pair's ratio (the median of its slot-pair ratios, nngate.gate.pairing) is one sample of the change
-plus an offset. With A = a benchmark's allowed slowdown (the threshold, or its measured process
-spread where that is larger: nngate.gate.spread) and L = 1 + A:
+So an A/B run starts several independent process pairs, each timing the benchmarks still
+undecided, and a process pair's ratio (the median of its slot-pair ratios, nngate.gate.pairing) is
+one sample of the change plus an offset. With A = a benchmark's allowed slowdown (the threshold, or
+its measured process spread where that is larger: nngate.gate.spread) and L = 1 + A:
 
   * one process pair settles a benchmark as ok when its ratio lies within [1 / S, S], with
     S = 1 + A x SETTLE_FRACTION: unchanged code lands there most of the time, and a change the
